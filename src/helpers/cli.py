@@ -1,0 +1,61 @@
+"""Command line: `python -m helpers <command>` (also installed as `sme-monitor`).
+
+Exit codes: 0 success, 1 some provinces failed (batch), 2 unusable arguments or inputs.
+Messages to users are Korean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helpers.errors import UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m helpers", description="지역중소기업 위기징후 모니터링 도구")
+    sub = p.add_subparsers(dest="command", required=True, metavar="명령")
+
+    d = sub.add_parser("demo-data", help="합성(가상) 국민연금 사업장 월별 파일 생성")
+    d.add_argument("--out", default=None, help="출력 폴더 (기본: data/demo/nps)")
+    d.add_argument("--workplaces", type=int, default=30_000, help="전국 사업장 수 (기본 30000)")
+    d.add_argument("--months", default="2024-07:2026-09", help="기간 YYYY-MM:YYYY-MM")
+    d.add_argument("--seed", type=int, default=20260930, help="난수 시드")
+
+    i = sub.add_parser("ingest", help="월별 파일 검증 및 캐시")
+    i.add_argument("--raw-dir", default=None, help="원자료 폴더 (기본: data/raw/nps, 없으면 데모 자료)")
+
+    s = sub.add_parser("stages", help="위기단계 표(stages.csv) 작성")
+    s.add_argument("--quarter", default=None, help="분기 YYYYQn (기본: 자료의 최근 완결 분기)")
+    s.add_argument("--raw-dir", default=None)
+    s.add_argument("--areas", default=None, help="밀집지역 기준표 CSV")
+    s.add_argument("--out", default=None, help="출력 파일 (기본: outputs/<분기>/stages.csv)")
+
+    r = sub.add_parser("run", help="분기 일괄 실행 (시도별 노트북, 브리프, 색인)")
+    r.add_argument("--quarter", default=None)
+    r.add_argument("--provinces", default="all", help="all 또는 시도코드 목록 (예: 26,48)")
+    r.add_argument("--raw-dir", default=None)
+    r.add_argument("--areas", default=None)
+    r.add_argument("--out", default=None, help="출력 폴더 (기본: outputs)")
+    r.add_argument("--workers", type=int, default=None, help="동시 실행 수 (기본: CPU 코어 수)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo-data":
+            from helpers.demo import cli_demo_data as fn
+        elif args.command == "ingest":
+            from helpers.nps import cli_ingest as fn
+        elif args.command == "stages":
+            from helpers.stages import cli_stages as fn
+        else:
+            from helpers.batch import cli_run as fn
+        return int(fn(args) or 0)
+    except UserError as e:
+        print(f"오류: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("중단되었습니다.", file=sys.stderr)
+        return 130

@@ -1,0 +1,88 @@
+"""Parameters: `params/default.yaml` merged with `params/regions/<sido_code>.yaml`, and project paths."""
+
+from __future__ import annotations
+
+import copy
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers.errors import UserError
+
+
+def project_root() -> Path:
+    """The workspace root: $SME_MONITOR_ROOT, else the nearest parent of cwd with params/default.yaml,
+    else the checkout this package was installed from (editable install)."""
+    env = os.environ.get("SME_MONITOR_ROOT")
+    if env:
+        return Path(env).resolve()
+    for d in (Path.cwd(), *Path.cwd().parents):
+        if (d / "params" / "default.yaml").is_file():
+            return d
+    return Path(__file__).resolve().parents[2]
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise UserError(f"설정 파일 {path} 을(를) 읽을 수 없습니다: {e}") from e
+    if not isinstance(data, dict):
+        raise UserError(f"설정 파일 {path} 의 최상위는 키-값 목록이어야 합니다.")
+    return data
+
+
+@lru_cache(maxsize=64)
+def _load_params_cached(root: str, sido_code: str | None) -> dict:
+    base_dir = Path(root) / "params"
+    params = _read_yaml(base_dir / "default.yaml")
+    if sido_code:
+        region = base_dir / "regions" / f"{sido_code}.yaml"
+        if region.is_file():
+            params = _deep_merge(params, _read_yaml(region))
+    validate_params(params, source=str(base_dir))
+    return params
+
+
+def load_params(sido_code: str | None = None, root: Path | None = None) -> dict[str, Any]:
+    """Default parameters, overridden by the province's file when `sido_code` is given (a copy)."""
+    return copy.deepcopy(_load_params_cached(str(root or project_root()), sido_code))
+
+
+def validate_params(params: dict, source: str = "params") -> None:
+    """Check the stage rules are usable; a Korean error names what is wrong."""
+    st = params.get("stages")
+    if not isinstance(st, dict):
+        raise UserError(f"{source}: 'stages' 항목이 없습니다.")
+    scale = st.get("scale")
+    if not isinstance(scale, list) or len(scale) < 2:
+        raise UserError(f"{source}: stages.scale 은 2개 이상의 단계 목록이어야 합니다.")
+    for i, rule in enumerate(st.get("rules") or []):
+        if rule.get("stage") not in scale:
+            raise UserError(f"{source}: stages.rules[{i}] 의 단계 '{rule.get('stage')}' 가 척도 {scale} 에 없습니다.")
+        for j, cond in enumerate(rule.get("any") or []):
+            if cond.get("kind") not in ("count_at_or_below", "decline_and_gap"):
+                raise UserError(f"{source}: stages.rules[{i}].any[{j}] 의 kind '{cond.get('kind')}' 를 알 수 없습니다.")
+    rate = params.get("payroll", {}).get("contribution_rate")
+    if not isinstance(rate, (int, float)) or not 0 < rate < 1:
+        raise UserError(f"{source}: payroll.contribution_rate 는 0과 1 사이의 수여야 합니다.")
+
+
+def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path | None = None) -> Path:
+    """A user-given path, or the default from params `paths.<default_key>`, relative to the root."""
+    root = root or project_root()
+    p = Path(value) if value else Path(load_params(root=root)["paths"][default_key])
+    return p if p.is_absolute() else (root / p)
