@@ -187,7 +187,7 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
         prev = prev.rename(columns={c: f"_{c}_prev" for c in base_cols})
         q = q.merge(prev, on=["unit_id", "quarter"], how="left")
         for c in ("workplaces", "employees", "payroll_krw"):
-            q[f"{c}_{tag}_pct"] = _pct_change(q[c], q[f"_{c}_prev"])
+            q[f"{c.removesuffix('_krw')}_{tag}_pct"] = _pct_change(q[c], q[f"_{c}_prev"])
         if tag == "yoy":
             q["workplaces_base"] = q["_workplaces_prev"]
             q["employees_base"] = q["_employees_prev"]
