@@ -57,6 +57,8 @@ STAGE_COLORS: dict[str, str] = {
     NO_CALL: "#9E9E9E",
 }
 STAGE_MARKERS: dict[str, str] = {"양호": "o", "주의": "^", "경고": "D", "심각": "s", "위험": "X", NO_CALL: "h"}
+# Text symbols matching the chart markers, for tables and chips.
+STAGE_SYMBOLS: dict[str, str] = {"양호": "●", "주의": "▲", "경고": "◆", "심각": "■", "위험": "×", NO_CALL: "○"}
 STAGE_ORDER: tuple[str, ...] = ("양호", "주의", "경고", "심각", "위험")
 _WARM_RAMP = ["#E69F00", "#D55E00", "#A8182A", "#4A0D3F"]
 _EXTRA_MARKERS = ["v", "P", "*", "p", "8"]
@@ -174,10 +176,15 @@ def _fmt_num_short(x: float) -> str:
 
 
 def korean_font_path() -> Path:
-    """The NanumGothic TTF shipped inside the koreanize_matplotlib package (no system font needed)."""
-    import koreanize_matplotlib
+    """The NanumGothic TTF shipped inside the koreanize_matplotlib package (no system font needed).
 
-    return Path(koreanize_matplotlib.__file__).parent / "fonts" / "NanumGothic.ttf"
+    Found without importing the package: its import restyles matplotlib as a side effect."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("koreanize-matplotlib 패키지가 없어 한글 글꼴을 찾을 수 없습니다.")
+    return Path(list(spec.submodule_search_locations)[0]) / "fonts" / "NanumGothic.ttf"
 
 
 @lru_cache(maxsize=1)
@@ -848,8 +855,12 @@ def describe_path(path: Sequence[float]) -> str:
     low = float(p.min())
     half = len(p) // 2
     last_step = steps[-1]
+    moves = np.sign(steps[np.abs(steps) >= 0.5])
+    turns = int((moves[1:] != moves[:-1]).sum()) if len(moves) > 1 else 0
     if last_step <= -4 and (p[-2] - p[0]) > -3:
         return "최근 급감형"
+    if turns >= 3 and (vol >= 2.5 or (p.max() - p.min()) >= 8):
+        return "변동형"
     if total <= -3 and (steps <= 0.5).mean() >= 0.6:
         return "지속 감소형"
     if low <= p[0] - 3 and p[-1] >= low + 3 and int(np.argmin(p)) < len(p) - 1 and p[half:].mean() > low:

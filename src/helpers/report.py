@@ -1,0 +1,450 @@
+"""HTML outputs: notebook exports (council brief, analyst report), stage tables, the index page.
+
+Every page is self-contained: images are data URIs, the one stylesheet is inline, no script, font or
+stylesheet is fetched from anywhere (councils read briefs on closed networks). `export_html` checks
+the page it wrote against that rule and refuses to write a page that would make a request.
+
+Cell tags (notebook metadata `tags`) decide what the council brief shows:
+- `brief`          the cell's output (and a markdown cell's text) goes into the brief;
+- `analysis-only`  never in the brief, even when also tagged `brief`;
+- anything else    only in the analyst report (which shows every cell, code folded in <details>).
+Code is never shown in the brief; in the brief, stderr streams (warnings) and bare object reprs
+(`<Axes: ...>`) are dropped, and an error output becomes a short Korean notice.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from html.parser import HTMLParser
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.charts import (
+    NO_CALL,
+    STAGE_COLORS,
+    STAGE_SYMBOLS,
+    fmt_int,
+    fmt_krw_100m,
+    fmt_pct,
+    fmt_pp,
+    infer_scale,
+    stage_palette,
+    text_color_on,
+)
+
+BRIEF_TAG = "brief"
+ANALYSIS_ONLY_TAG = "analysis-only"
+KINDS = ("brief", "analysis")
+
+SYNTHETIC_NOTICE = "이 자료는 합성(가상) 자료로 만든 예시입니다 — 실제 사업장 현황이 아닙니다"
+DEFAULT_TITLE = "지역중소기업 위기징후 모니터링"
+
+TEMPLATE_DIR = Path(str(files("helpers") / "templates"))
+TEMPLATE_NAME = "sme"
+
+# Output mime types that only work with a live kernel or scripts from a CDN.
+_SCRIPT_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
+                 "application/vnd.jupyter.widget-state+json", "text/javascript")
+
+
+class SelfContainedError(RuntimeError):
+    """A page would load something from outside the file."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Small writers.
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write UTF-8 text via a temporary file in the same folder and `os.replace`, so a crash never
+    leaves a half-written page that looks complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def page_css() -> str:
+    """The inline stylesheet shared by exported notebooks and the index page."""
+    return (TEMPLATE_DIR / TEMPLATE_NAME / "sme.css").read_text(encoding="utf-8")
+
+
+def synthetic_banner_html() -> str:
+    """A visible Korean notice for every page made from synthetic data (inline styles, so it looks
+    the same in JupyterLab, in exports and on paper)."""
+    return (
+        '<div class="sme-synthetic-banner" role="note" style="margin:0.8em 0 1.2em;padding:10px 14px;'
+        'background:#FFF4CE;border:1px solid #C98A00;border-left:6px solid #C98A00;border-radius:4px;'
+        'color:#3D2E00;font-weight:600;line-height:1.5">'
+        '<span style="display:inline-block;margin-right:8px;padding:0 6px;background:#C98A00;color:#FFFFFF;'
+        'border-radius:3px">합성 자료</span>'
+        f"{html.escape(SYNTHETIC_NOTICE)}</div>"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage tables.
+
+
+def stage_chip_html(stage: object, scale: Sequence[str] | None = None) -> str:
+    """The stage as a coloured chip carrying its name and a shape symbol (never colour alone)."""
+    if stage is None or (not isinstance(stage, str) and pd.isna(stage)) or str(stage) == "":
+        return "–"
+    st = str(stage)
+    color = (stage_palette(scale) if scale else STAGE_COLORS).get(st, STAGE_COLORS.get(st, "#6E7781"))
+    sym = STAGE_SYMBOLS.get(st, "")
+    return (f'<span class="sme-stage" data-stage="{html.escape(st, quote=True)}" style="display:inline-block;'
+            f"padding:1px 8px;border-radius:10px;background:{color};color:{text_color_on(color)};"
+            f'font-weight:700;white-space:nowrap">{html.escape(sym + " " if sym else "")}{html.escape(st)}</span>')
+
+
+def _cell_text(x: object) -> str:
+    if x is None or (not isinstance(x, (list, tuple, dict, str)) and pd.isna(x)):
+        return "–"
+    if isinstance(x, (list, tuple)):
+        return ", ".join(str(v) for v in x)
+    return str(x)
+
+
+def _default_formatter(col: str, series: pd.Series) -> tuple[Callable[[object], str], bool] | None:
+    """(formatter, is_number) chosen by the column's name and type; None → plain escaped text."""
+    if col.endswith("_pct"):
+        return fmt_pct, True
+    if col.endswith("_pp"):
+        return fmt_pp, True
+    if col.endswith("_krw"):
+        return fmt_krw_100m, True
+    if pd.api.types.is_bool_dtype(series):
+        return (lambda v: "예" if v is True or v == 1 else ("아니오" if v is False or v == 0 else "–")), False
+    if pd.api.types.is_numeric_dtype(series):
+        return fmt_int, True
+    return None
+
+
+STAGE_COLUMNS = ("stage", "prev_stage", "decided_stage")
+MULTILINE_COLUMNS = ("reasons",)
+
+
+def stage_table_html(df: pd.DataFrame, columns: Mapping[str, str], *, scale: Sequence[str] | None = None,
+                     formats: Mapping[str, Callable[[object], str]] | None = None,
+                     stage_columns: Iterable[str] = STAGE_COLUMNS, multiline_columns: Iterable[str] = MULTILINE_COLUMNS,
+                     caption: str | None = None, empty_text: str = "해당하는 지역이 없습니다.") -> str:
+    """An HTML table of `df` with the given columns and Korean headers (`columns`: column → header).
+
+    Every data-derived string is escaped. Numbers are formatted by column name: `*_pct` '+3.2%',
+    `*_pp` '−4.0%p', `*_krw` '1,234.5억원', other numbers with thousands separators; `formats`
+    overrides per column. Stage columns show a chip with colour, symbol and the stage's name;
+    reasons ('; '-separated) are one per line. Inline styles, so it reads the same in JupyterLab.
+    """
+    formats = dict(formats or {})
+    stage_columns, multiline_columns = set(stage_columns), set(multiline_columns)
+    cols = [c for c in columns if c in df.columns]
+    th = 'style="border:1px solid #d0d7de;padding:5px 8px;background:#f3f5f7;text-align:center;white-space:nowrap"'
+    td = 'style="border:1px solid #d0d7de;padding:5px 8px;vertical-align:top{extra}"'
+    parts = ['<div class="sme-table-wrap" style="overflow-x:auto;max-width:100%;margin:0.6em 0 1em">',
+             '<table class="sme-table" style="border-collapse:collapse;font-size:0.9rem;'
+             'font-variant-numeric:tabular-nums">']
+    if caption:
+        parts.append(f'<caption style="caption-side:top;text-align:left;font-weight:700;padding:4px 0">'
+                     f"{html.escape(caption)}</caption>")
+    parts.append("<thead><tr>" + "".join(f"<th {th}>{html.escape(str(columns[c]))}</th>" for c in cols)
+                 + "</tr></thead><tbody>")
+    if df.empty:
+        parts.append(f'<tr><td {td.format(extra=";text-align:center;color:#57606a")} colspan="{max(len(cols), 1)}">'
+                     f"{html.escape(empty_text)}</td></tr>")
+    chosen = {c: (formats[c], True) if c in formats else _default_formatter(c, df[c]) for c in cols}
+    for row in df[cols].itertuples(index=False, name=None):
+        cells = []
+        for c, v in zip(cols, row):
+            if c in stage_columns:
+                cells.append(f"<td {td.format(extra=';white-space:nowrap')}>{stage_chip_html(v, scale)}</td>")
+                continue
+            fmt = chosen[c]
+            if fmt is not None:
+                text, is_num = fmt[0](v), fmt[1]
+                align = ";text-align:right;white-space:nowrap" if is_num else ""
+                cells.append(f'<td class="num" {td.format(extra=align)}>{html.escape(text)}</td>'
+                             if is_num else f"<td {td.format(extra='')}>{html.escape(text)}</td>")
+            elif c in multiline_columns:
+                text = _cell_text(v)
+                lines = [p.strip() for p in text.split(";") if p.strip()] or ["–"]
+                cells.append(f"<td {td.format(extra=';min-width:14em')}>"
+                             + "<br>".join(html.escape(p) for p in lines) + "</td>")
+            else:
+                cells.append(f"<td {td.format(extra='')}>{html.escape(_cell_text(v))}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table></div>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-containment check.
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(?!data:|#)([^'")\s]+)\1\s*\)""", re.I)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*['"]?([^'");\s]+)""", re.I)
+_LOADING_ATTRS = {
+    "script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "frame": ("src",), "embed": ("src",),
+    "object": ("data",), "source": ("src", "srcset"), "video": ("src", "poster"), "audio": ("src",),
+    "track": ("src",), "input": ("src",), "link": ("href",), "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"), "base": ("href",),
+}
+
+
+class _RefFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[str] = []
+        self._in: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self._in.append(tag)
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in _LOADING_ATTRS.get(tag, ()):
+                urls = [u.strip().split(" ")[0] for u in value.split(",")] if name == "srcset" else [value.strip()]
+                self.refs += [u for u in urls if u and not u.lower().startswith("data:") and not u.startswith("#")]
+            if name == "style":
+                self.refs += [m.group(2) for m in _CSS_URL.finditer(value)]
+            if tag == "meta" and name == "http-equiv" and value.lower() == "refresh":
+                self.refs.append("meta refresh")
+
+    def handle_endtag(self, tag):
+        if tag in self._in:
+            while self._in and self._in.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if self._in and self._in[-1] == "style":
+            self.refs += [m.group(2) for m in _CSS_URL.finditer(data)]
+            self.refs += [m.group(1) for m in _CSS_IMPORT.finditer(data)]
+
+
+def external_references(page: str) -> list[str]:
+    """Every URL the page would fetch on opening (scripts, styles, images, frames, CSS url()/@import),
+    data: URIs excepted. Plain links (<a href>) are not fetched and not listed."""
+    finder = _RefFinder()
+    finder.feed(page)
+    finder.close()
+    return list(dict.fromkeys(finder.refs))
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook export.
+
+
+def _tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def _is_bare_repr(output) -> bool:
+    data = output.get("data", {})
+    if set(data) != {"text/plain"}:
+        return False
+    text = "".join(data["text/plain"]).strip() if isinstance(data["text/plain"], list) else data["text/plain"].strip()
+    return text.startswith("<") and text.endswith(">")
+
+
+def _error_notice(output) -> dict:
+    import nbformat
+
+    name = html.escape(str(output.get("ename", "오류")))
+    return nbformat.v4.new_output("display_data", data={
+        "text/html": f'<div class="sme-error" role="alert">이 부분을 만드는 중 오류가 발생해 내용을 표시하지 못했습니다 '
+                     f"({name}). 분석 보고서를 확인해 주십시오.</div>",
+        "text/plain": "오류",
+    })
+
+
+def select_cells(nb, kind: str):
+    """A copy of the notebook holding what `kind` ('brief' or 'analysis') shows (see module doc)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind 는 {KINDS} 중 하나여야 합니다: {kind!r}")
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if kind == "brief" and (BRIEF_TAG not in tags or ANALYSIS_ONLY_TAG in tags):
+            continue
+        if cell.cell_type == "code":
+            outputs = []
+            for out in cell.get("outputs", []):
+                if "data" in out:
+                    for m in _SCRIPT_MIMES:
+                        out["data"].pop(m, None)
+                    if not out["data"]:
+                        continue
+                if kind == "brief":
+                    if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                        continue
+                    if out.get("output_type") in ("execute_result", "display_data") and _is_bare_repr(out):
+                        continue
+                    if out.get("output_type") == "error":
+                        out = _error_notice(out)
+                outputs.append(out)
+            cell.outputs = outputs
+            if kind == "brief" and not outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def _first_heading(nb) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"[*_`]", "", line[2:]).strip()
+        for out in cell.get("outputs", []):
+            h = out.get("data", {}).get("text/html")
+            if h:
+                m = re.search(r"<h1[^>]*>(.*?)</h1>", "".join(h) if isinstance(h, list) else h, re.S | re.I)
+                if m:
+                    return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
+    return None
+
+
+def render_notebook_html(nb, kind: str, *, title: str | None = None, base_dir: str | os.PathLike | None = None) -> str:
+    """The HTML page of an executed notebook node for `kind` (no file written)."""
+    from nbconvert import HTMLExporter
+
+    nb = select_cells(nb, kind)
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=(kind == "brief"), exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_anchor_links=True, embed_images=True, language_code="ko",
+        mathjax_url="", require_js_url="", mermaid_js_url="", mermaid_layout_elk_js_url="",
+        jupyter_widgets_base_url="", widget_renderer_url="", jquery_url="",
+    )
+    page_title = title or _first_heading(nb) or DEFAULT_TITLE
+    resources = {"sme_kind": kind, "sme_title": page_title,
+                 "metadata": {"name": page_title, "path": str(base_dir or os.getcwd())}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def export_html(executed_notebook_path: str | os.PathLike, out_path: str | os.PathLike, kind: str, *,
+                title: str | None = None) -> Path:
+    """Export an executed notebook as a self-contained Korean page and write it atomically.
+
+    kind 'brief': the council brief — only cells tagged `brief` (not `analysis-only`), outputs only,
+    no code, no prompts. kind 'analysis': every cell, code shown in open <details>, all outputs.
+    Raises SelfContainedError (nothing written) when the page would load anything from outside.
+    """
+    import nbformat
+
+    src = Path(executed_notebook_path)
+    nb = nbformat.read(src, as_version=4)
+    page = render_notebook_html(nb, kind, title=title, base_dir=src.parent)
+    refs = external_references(page)
+    if refs:
+        raise SelfContainedError(
+            f"{src.name} 의 {kind} HTML 이 외부 자원을 불러옵니다 (폐쇄망에서 열리지 않음): {', '.join(refs[:5])}")
+    return write_text_atomic(out_path, page)
+
+
+# ---------------------------------------------------------------------------------------------
+# Index page (fallback when the national overview notebook is not exported).
+
+_OK = {"ok", "success", "succeeded", "done", "완료", "성공"}
+_FAILED = {"failed", "fail", "error", "실패", "오류"}
+
+
+def _status_html(status: object) -> str:
+    s = str(status or "").strip()
+    if s.lower() in _OK:
+        return '<span class="sme-status-ok">● 완료</span>'
+    if s.lower() in _FAILED:
+        return '<span class="sme-status-failed">■ 실패</span>'
+    return html.escape(s or "–")
+
+
+def _link(href: object, text: str) -> str:
+    if not href or (not isinstance(href, str) and pd.isna(href)):
+        return "–"
+    return f'<a href="{html.escape(str(href), quote=True)}">{html.escape(text)}</a>'
+
+
+def write_index(out_dir: str | os.PathLike, quarter: str, provinces: Sequence[Mapping], synthetic: bool,
+                national_map_fig_html: str | None = None, *, title: str | None = None,
+                note: str | None = None, filename: str = "index.html") -> Path:
+    """The quarter's landing page `out_dir/index.html`: per province its status, areas per stage,
+    links to the brief and the analysis, and the error of a failed run. Self-contained, written
+    atomically.
+
+    `provinces`: dicts with sido_code, name, status ('ok'/'failed'…), counts (stage → number of
+    areas), brief and analysis (relative links), error (text, for failures).
+    `national_map_fig_html`: an <img> from `charts.fig_to_html` (embedded as is).
+    """
+    all_stages = [s for p in provinces for s in (p.get("counts") or {})]
+    scale = infer_scale(all_stages)
+    stage_cols = [*scale, NO_CALL] if NO_CALL in all_stages or not all_stages else scale
+    flagged_from = 1  # 주의 or worse: every stage after the first of the scale
+    heading = title or f"{quarter} 지역중소기업 위기징후 모니터링 — 시도별 현황"
+    n_ok = sum(str(p.get("status", "")).lower() in _OK for p in provinces)
+    n_failed = sum(str(p.get("status", "")).lower() in _FAILED for p in provinces)
+
+    th = "".join(f"<th>{stage_chip_html(s)}</th>" for s in stage_cols)
+    rows = []
+    for p in sorted(provinces, key=lambda p: str(p.get("sido_code", ""))):
+        counts = p.get("counts") or {}
+        failed = str(p.get("status", "")).lower() in _FAILED
+        count_cells = "".join(
+            f'<td class="num">{fmt_int(counts[s]) if s in counts else "–"}</td>' for s in stage_cols)
+        flagged = sum(int(v or 0) for s, v in counts.items() if s in scale[flagged_from:]) if counts else None
+        err = p.get("error")
+        err_html = f'<div class="sme-error">{html.escape(str(err))}</div>' if err else ""
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(str(p.get('name') or p.get('sido_code', '')))}</td>"
+            f"<td>{_status_html(p.get('status'))}</td>"
+            f"{count_cells}"
+            f'<td class="num"><strong>{fmt_int(flagged) if flagged is not None else "–"}</strong></td>'
+            f"<td>{'–' if failed else _link(p.get('brief'), '브리프')}</td>"
+            f"<td>{_link(p.get('analysis'), '분석 보고서')}</td>"
+            f"<td>{err_html}</td>"
+            "</tr>")
+    parts = [
+        "<!DOCTYPE html>", '<html lang="ko">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+        '<meta name="referrer" content="no-referrer">',
+        f"<title>{html.escape(heading)}</title>", f"<style>\n{page_css()}\n</style>", "</head>",
+        '<body class="sme-page sme-index"><main class="sme-main">',
+        f"<h1>{html.escape(heading)}</h1>",
+    ]
+    if synthetic:
+        parts.append(synthetic_banner_html())
+    parts.append(f'<p class="sme-muted">시도 {len(provinces)}곳 중 완료 {n_ok}곳'
+                 + (f", 실패 {n_failed}곳" if n_failed else "") + ". 위기단계는 협의회 심의 전의 제안입니다.</p>")
+    if national_map_fig_html:
+        parts += ["<h2>전국 현황</h2>", f"<figure style=\"margin:0\">{national_map_fig_html}</figure>"]
+    parts += [
+        "<h2>시도별 위기단계</h2>",
+        '<div class="sme-table-wrap"><table class="sme-index-table">',
+        f"<thead><tr><th>시도</th><th>상태</th>{th}<th>주의 이상</th><th>브리프</th><th>분석</th><th>비고</th></tr></thead>",
+        "<tbody>", *rows, "</tbody></table></div>",
+    ]
+    if note:
+        parts.append(f'<p class="sme-muted">{html.escape(note)}</p>')
+    parts += ["</main></body>", "</html>", ""]
+    page = "\n".join(parts)
+    refs = external_references(page)
+    if refs:
+        raise SelfContainedError(f"색인 페이지가 외부 자원을 불러옵니다: {', '.join(refs[:5])}")
+    return write_text_atomic(Path(out_dir) / filename, page)
