@@ -181,7 +181,7 @@ class IngestSummary:
             out.append(f"  ! {m} 월 파일이 없습니다.")
         if self.rebuilt_months:
             out.append(f"이번에 다시 만든 월: {_month_span_text(self.rebuilt_months)}")
-        else:
+        elif all(r.status == "변경 없음" for r in self.files) and not self.removed_files:
             out.append("바뀐 파일이 없어 캐시를 그대로 썼습니다.")
         if self.quarantined:
             out.append(f"격리된 행 {self.quarantined:,}개: {self.cache_dir / 'quarantine.csv'}")
@@ -620,8 +620,8 @@ _QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("line", pa.int64()), ("r
 
 def _read(path: Path, file: str) -> _FileRead:
     data = path.read_bytes()
-    hasher = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()))
     box: list[str] = []
+    hasher = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()))
     hasher.start()  # hashlib releases the GIL: the hash costs nothing next to the parse
     try:
         if not data or data.isspace():
@@ -755,6 +755,11 @@ def _load_state(cache_dir: Path, raw_dir: Path) -> dict:
     return state
 
 
+def _quarantine_piece(file: str, sha256: str) -> str:
+    """Rejected rows of one raw file are kept per (content, name): copies keep their own file name."""
+    return f"{sha256[:16]}-{hashlib.sha1(file.encode('utf-8')).hexdigest()[:8]}.parquet"
+
+
 def _winner_order(file: str, rows: int) -> tuple[int, str]:
     return (-rows, file)
 
@@ -793,7 +798,7 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
             unchanged = True
         else:
             unchanged = False
-        if unchanged and (q_dir / f"{old['sha256'][:16]}.parquet").is_file():
+        if unchanged and (q_dir / old.get("quarantine", "-")).is_file():
             entry = dict(old, mtime_ns=st.st_mtime_ns)
             new_files[name] = entry
             reports[name] = FileReport(**{**entry["report"], "status": "변경 없음"})
@@ -823,9 +828,10 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
         r.report.status = status
         reports[name] = r.report
         st = path_of[name].stat()
+        piece = _quarantine_piece(name, r.report.sha256)
         new_files[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": r.report.sha256,
-                           "report": r.report.to_dict()}
-        _write_parquet(r.quarantine, q_dir / f"{r.report.sha256[:16]}.parquet")
+                           "quarantine": piece, "report": r.report.to_dict()}
+        _write_parquet(r.quarantine, q_dir / piece)
 
     # 3. Read changed files one at a time; write each month it provisionally wins (a later file that
     #    beats it overwrites the month, so at the end every month holds its winner's rows).
@@ -881,11 +887,11 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
         new_files[name]["report"] = rep.to_dict()
 
     # 6. Quarantine of every current file; drop pieces of files that are gone.
-    keep_pieces = {f"{e['sha256'][:16]}.parquet" for e in new_files.values()}
+    keep_pieces = {e["quarantine"] for e in new_files.values()}
     for p in q_dir.glob("*.parquet"):
         if p.name not in keep_pieces:
             p.unlink()
-    pieces = [pq.read_table(q_dir / f"{new_files[n]['sha256'][:16]}.parquet") for n in sorted(new_files)]
+    pieces = [pq.read_table(q_dir / new_files[n]["quarantine"]) for n in sorted(new_files)]
     quarantine = pa.concat_tables(pieces) if pieces else _QUARANTINE_SCHEMA.empty_table()
     _atomic_write_bytes(cache_dir / "quarantine.csv",
                         quarantine.to_pandas().to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
@@ -946,7 +952,12 @@ def is_synthetic_dir(raw_dir: str | os.PathLike) -> bool:
     from helpers.params import resolve_path
 
     raw = Path(raw_dir).resolve()
-    return (raw / SYNTHETIC_MARKER).is_file() or raw == resolve_path(None, "demo_dir").resolve()
+    if (raw / SYNTHETIC_MARKER).is_file():
+        return True
+    try:
+        return raw == resolve_path(None, "demo_dir").resolve()
+    except (UserError, OSError, KeyError):  # no usable params: only the marker can tell
+        return False
 
 
 def default_raw_dir() -> tuple[Path, bool]:
