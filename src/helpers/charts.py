@@ -561,7 +561,7 @@ def province_map(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str, ax=N
     ax.set_axis_off()
     quarter = str(df["quarter"].iloc[0]) if "quarter" in df and len(df) else ""
     ax.set_title(title or f"{SIDO_NAMES.get(sido_code, sido_code)} 밀집지역 위기단계 {quarter}".strip(),
-                 loc="left", fontsize=12)
+                 loc="left", fontsize=12, fontweight="bold")
     return ax
 
 
@@ -632,7 +632,7 @@ def national_map(counts: pd.DataFrame | Mapping[str, float], ax=None, *, value: 
                   loc="lower right", bbox_to_anchor=(1.0, 0.04), fontsize=8, framealpha=0.9)
     _credit(ax)
     ax.set_axis_off()
-    ax.set_title(title or f"시도별 {legend_label}", loc="left", fontsize=12)
+    ax.set_title(title or f"시도별 {legend_label}", loc="left", fontsize=12, fontweight="bold")
     return ax
 
 
@@ -669,8 +669,9 @@ def _draw_lines(ax, series: list[tuple[str, str, pd.Series]], window: list[str],
     ax.set_xlim(-0.3, len(window) - 0.2)
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_pct_tick))
-    ax.set_title(title, loc="left", fontsize=11)
-    ax.legend(fontsize=8, loc="best", framealpha=0.9)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    # Below the axes, so it never hides a line or an end label.
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=len(series), frameon=False)
     return ax
 
 
@@ -751,7 +752,8 @@ def yoy_heatmap(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=
     ax.tick_params(axis="x", labelsize=8, rotation=0)
     extra = f" (하락 폭이 큰 {len(grid)}곳 / 전체 {n_all}곳)" if len(grid) < n_all else ""
     label = "종사자수 전년동기 대비 증감률 (%)" if value == "employees_yoy_pct" else value
-    ax.set_title(f"{SIDO_SHORT.get(sido_code, sido_code)} 밀집지역별 {label}{extra}", loc="left", fontsize=11)
+    ax.set_title(f"{SIDO_SHORT.get(sido_code, sido_code)} 밀집지역별 {label}{extra}", loc="left", fontsize=11,
+                 fontweight="bold")
     return ax
 
 
@@ -808,7 +810,7 @@ def quadrant_chart(stages: pd.DataFrame, thresholds_pct: tuple[float, float] = (
     if clipped.any():
         ax.text(0.0, -0.1, f"범위(±{lim:.0f}%) 밖 {int(clipped.sum())}곳은 가장자리에 표시", transform=ax.transAxes,
                 fontsize=7.5, color="#444444", va="top")
-    ax.set_title("종사자수와 총급여 변화 (전년동기 대비)", loc="left", fontsize=11)
+    ax.set_title("종사자수와 총급여 변화 (전년동기 대비)", loc="left", fontsize=11, fontweight="bold")
     return ax
 
 
@@ -966,7 +968,7 @@ def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
     ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
     ax.set_ylabel(f"종사자 수 지수 ({quarter_label(window[0]).replace(chr(10), ' ')} = 100)")
     ax.legend(fontsize=8, loc="best", framealpha=0.9, title="유형", title_fontsize=8.5)
-    ax.set_title("밀집지역 유형: 종사자 수 흐름이 비슷한 지역끼리 묶음", loc="left", fontsize=11)
+    ax.set_title("밀집지역 유형: 종사자 수 흐름이 비슷한 지역끼리 묶음", loc="left", fontsize=11, fontweight="bold")
     return ax
 
 

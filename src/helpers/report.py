@@ -154,7 +154,8 @@ def stage_table_html(df: pd.DataFrame, columns: Mapping[str, str], *, scale: Seq
     stage_columns, multiline_columns = set(stage_columns), set(multiline_columns)
     cols = [c for c in columns if c in df.columns]
     th = 'style="border:1px solid #d0d7de;padding:5px 8px;background:#f3f5f7;text-align:center;white-space:nowrap"'
-    td = 'style="border:1px solid #d0d7de;padding:5px 8px;vertical-align:top{extra}"'
+    td = ('style="border:1px solid #d0d7de;padding:5px 8px;vertical-align:top;word-break:keep-all;'
+          'overflow-wrap:normal{extra}"')
     parts = ['<div class="sme-table-wrap" style="overflow-x:auto;max-width:100%;margin:0.6em 0 1em">',
              '<table class="sme-table" style="border-collapse:collapse;font-size:0.9rem;'
              'font-variant-numeric:tabular-nums">']
