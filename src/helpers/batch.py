@@ -26,7 +26,7 @@ import pandas as pd
 from helpers import codes
 from helpers.errors import UserError
 from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
-from helpers.indicators import Panel, build_panel, latest_complete_quarter
+from helpers.indicators import Panel, build_panel, latest_complete_quarter, resolve_raw_dir
 from helpers.params import load_params, project_root, resolve_path
 from helpers.stages import assign_stages, load_decisions, stages_csv_bytes, write_atomic
 
@@ -55,24 +55,6 @@ def parse_provinces(value: str | None) -> list[str]:
     if bad:
         raise UserError(f"알 수 없는 시도코드: {', '.join(bad)}. 가능한 값: all 또는 {', '.join(codes.SIDO_NAMES)}")
     return list(dict.fromkeys(out))
-
-
-def resolve_raw_dir(raw_dir: str | None) -> Path:
-    """User's folder; else data/raw/nps when it holds files; else the demo data, generated if missing."""
-    if raw_dir:
-        p = Path(raw_dir)
-        if not p.is_dir() or not any(p.glob("*.csv")):
-            raise UserError(f"원자료 폴더 {p} 에 CSV 파일이 없습니다.")
-        return p
-    from helpers import nps
-
-    p, synthetic = nps.default_raw_dir()
-    if synthetic and not any(Path(p).glob("*.csv")):
-        from helpers.demo import ensure_demo_data
-
-        print("실제 자료(data/raw/nps)가 없어 합성(가상) 자료를 만듭니다…", file=sys.stderr)
-        p = ensure_demo_data(p)
-    return Path(p)
 
 
 def _sha256(path: Path) -> str:
@@ -156,7 +138,7 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
     t0 = time.perf_counter()
     root = project_root()
     sidos = parse_provinces(provinces)
-    raw = resolve_raw_dir(raw_dir)
+    raw, _ = resolve_raw_dir(raw_dir)
     areas_path = resolve_path(areas, "areas")
     panel = build_panel(raw, areas_path)
     quarter = quarter or latest_complete_quarter(panel.indicators)

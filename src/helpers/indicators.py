@@ -297,6 +297,33 @@ def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.
                  missing_months=missing_months_between(present))
 
 
+def resolve_raw_dir(raw_dir: str | Path | None) -> tuple[Path, bool]:
+    """(folder, synthetic): the user's folder; else data/raw/nps when it holds files; else the demo data,
+    generated on first use."""
+    from helpers import nps
+
+    if raw_dir:
+        p = Path(raw_dir)
+        if not p.is_dir() or not nps.raw_files(p):
+            from helpers.errors import UserError
+
+            raise UserError(f"원자료 폴더 {p} 에 CSV 파일이 없습니다.")
+        return p, (p / "SYNTHETIC.txt").is_file()
+    from helpers.params import resolve_path
+
+    p, synthetic = nps.default_raw_dir()
+    if Path(p).resolve() == resolve_path(None, "demo_dir").resolve():
+        synthetic = True  # the demo folder is synthetic even before its marker file exists
+    if synthetic and not nps.raw_files(p):
+        import sys
+
+        from helpers.demo import ensure_demo_data
+
+        print("실제 자료(data/raw/nps)가 없어 합성(가상) 자료를 만듭니다…", file=sys.stderr)
+        p = ensure_demo_data(p)
+    return Path(p), synthetic
+
+
 def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = None,
                 quiet: bool = True) -> Panel:
     """Ingest (incrementally) the raw folder and compute the panel — the one entry point notebooks,
@@ -305,11 +332,7 @@ def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = No
     from helpers.params import load_params, resolve_path
 
     params = load_params()
-    if raw_dir is None:
-        raw_dir, synthetic = nps.default_raw_dir()
-    else:
-        raw_dir = Path(raw_dir)
-        synthetic = (raw_dir / "SYNTHETIC.txt").is_file()
+    raw_dir, synthetic = resolve_raw_dir(raw_dir)
     reference = load_reference(resolve_path(areas, "areas"))
     summary = nps.ingest(raw_dir, nps.cache_dir_for(raw_dir))
     if not quiet:
