@@ -338,7 +338,7 @@ class _Rows:
     wrong_width: dict[int, int] = field(default_factory=dict)  # row index → its number of fields
 
 
-def _parse_fast(data: bytes, codec: str, file: str) -> _Rows:
+def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
     """pyarrow.csv over the raw bytes: delimiters, quotes and line ends are ASCII and never part of a
     multibyte cp949 character, so the bytes are split into fields first and only the distinct values
     of non-ASCII columns are decoded afterwards."""
@@ -346,7 +346,6 @@ def _parse_fast(data: bytes, codec: str, file: str) -> _Rows:
     header_line = data[: end if end >= 0 else len(data)].rstrip(b"\r")
     header = next(csv.reader([_decode(header_line, codec)[0]]))
     positions = _check_header(header, file)
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1  # data lines after the header
     names = [f"c{i}" for i in range(len(header))]
     wanted = [names[p] for p in positions]
     try:
@@ -359,7 +358,8 @@ def _parse_fast(data: bytes, codec: str, file: str) -> _Rows:
         )
     except pa.ArrowInvalid as e:
         raise _SlowPath from e
-    if table.num_rows != n_lines:
+    newlines = count_lines() if count_lines else data.count(b"\n")
+    if table.num_rows != newlines + (0 if data.endswith(b"\n") else 1) - 1:  # data lines after the header
         raise _SlowPath  # line breaks inside fields, or blank lines
     cols, bad = [], 0
     for c in wanted:
@@ -569,9 +569,13 @@ def _to_cache(c: _Columns, keep: np.ndarray) -> pa.Table:
         return c.plain(col).filter(sel)
 
     def kept(col: str, fn=None, typ: pa.DataType | None = None) -> pa.Array:
+        """Kept rows of a repeated column: a dictionary array of the (transformed) distinct values,
+        or plain values when `typ` is not a string."""
         d = c.d(col)
         values = d.dictionary if fn is None else fn(d.dictionary)
-        return pc.cast(values, typ or pa.string()).take(d.indices.filter(sel))
+        if typ is None:
+            return pa.DictionaryArray.from_arrays(d.indices.filter(sel), pc.cast(values, pa.string()))
+        return pc.cast(values, typ).take(d.indices.filter(sel))
 
     def road_name(values: pa.Array) -> pa.Array:
         last = pc.replace_substring_regex(pc.utf8_trim_whitespace(values), r"^.*\s", "")
@@ -587,15 +591,15 @@ def _to_cache(c: _Columns, keep: np.ndarray) -> pa.Table:
     industry = c.d("사업장업종코드명")
     cols = {
         "month": kept("자료생성년월"),
-        "name": kept("사업장명"),
+        "name": kept("사업장명", typ=pa.string()),
         "bizno6": kept_plain("사업자등록번호"),
         "status": kept("사업장가입상태코드 1 등록 2 탈퇴", typ=pa.int8()),
         "road_address": kept("사업장도로명상세주소"),
-        "road_name": kept("사업장도로명상세주소", road_name),
-        "bjd_code_orig": d_bjd.dictionary.take(bjd_idx),
-        "bjd_code": current.take(bjd_idx),
-        "sido_code": pc.utf8_slice_codeunits(current, 0, 2).take(bjd_idx),
-        "sigungu_code": pc.utf8_slice_codeunits(current, 0, 5).take(bjd_idx),
+        "road_name": kept("사업장도로명상세주소", road_name, pa.string()),  # nulls: keep it plain
+        "bjd_code_orig": pa.DictionaryArray.from_arrays(bjd_idx, d_bjd.dictionary),
+        "bjd_code": pa.DictionaryArray.from_arrays(bjd_idx, current),
+        "sido_code": pa.DictionaryArray.from_arrays(bjd_idx, pc.utf8_slice_codeunits(current, 0, 2)),
+        "sigungu_code": pa.DictionaryArray.from_arrays(bjd_idx, pc.utf8_slice_codeunits(current, 0, 5)),
         "legal_form": kept("사업장형태구분코드 1 법인 2 개인", typ=pa.int8()),
         "industry_code": kept("사업장업종코드"),
         "industry_name": pa.DictionaryArray.from_arrays(industry.indices.filter(sel), industry.dictionary),
@@ -604,7 +608,11 @@ def _to_cache(c: _Columns, keep: np.ndarray) -> pa.Table:
         cols[RENAME[col]] = kept(col, as_date, pa.timestamp("s"))
     for col, (typ, _) in _COUNT_FIELDS.items():
         cols[RENAME[col]] = pc.cast(kept_plain(col), typ)
-    return pa.Table.from_arrays([pc.cast(cols[f.name], f.type) for f in CACHE_SCHEMA], schema=CACHE_SCHEMA)
+    # Repeated string columns stay dictionary-encoded: the Parquet writer then reuses the dictionary
+    # instead of hashing 600,000 values again. Readers get plain strings (see `_write_parquet`).
+    arrays = [cols[f.name] if pa.types.is_dictionary(cols[f.name].type) else pc.cast(cols[f.name], f.type)
+              for f in CACHE_SCHEMA]
+    return pa.Table.from_arrays(arrays, names=CACHE_SCHEMA.names)
 
 
 @dataclass
@@ -620,15 +628,27 @@ _QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("line", pa.int64()), ("r
 
 def _read(path: Path, file: str) -> _FileRead:
     data = path.read_bytes()
-    box: list[str] = []
-    hasher = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()))
-    hasher.start()  # hashlib releases the GIL: the hash costs nothing next to the parse
+    box: dict[str, object] = {}
+
+    def hash_and_count() -> None:  # hashlib and numpy release the GIL: runs beside the parse
+        box["sha256"] = hashlib.sha256(data).hexdigest()
+        view = np.frombuffer(data, dtype=np.uint8)
+        box["newlines"] = sum(int(np.count_nonzero(view[i:i + (16 << 20)] == 10))
+                              for i in range(0, len(view), 16 << 20))
+
+    hasher = threading.Thread(target=hash_and_count)
+    hasher.start()
+
+    def count_lines() -> int:
+        hasher.join()
+        return int(box["newlines"])
+
     try:
         if not data or data.isspace():
             raise UserError(f"파일 {file} 이(가) 비어 있습니다 (머리글이 없습니다).")
         codec, label = _detect_encoding(data)
         try:
-            rows = _parse_fast(data, codec, file)
+            rows = _parse_fast(data, codec, file, count_lines)
         except _SlowPath:
             rows = _parse_slow(data, codec, file)
         c = _Columns(rows.table)
@@ -656,7 +676,7 @@ def _read(path: Path, file: str) -> _FileRead:
     report = FileReport(
         file=file, months=list(month_rows), encoding=_ENCODING_LABEL[label], read=n,
         accepted=table.num_rows, rejected=int(rejected.sum()), duplicates=int(dup.sum()),
-        undecodable_bytes=rows.undecodable, month_rows=month_rows, sha256=box[0],
+        undecodable_bytes=rows.undecodable, month_rows=month_rows, sha256=str(box["sha256"]),
         use="사용" if month_rows else "자료 없음",
     )
     return _FileRead(table, report, quarantine)
@@ -676,6 +696,10 @@ def read_month_file(path: str | os.PathLike) -> tuple[pd.DataFrame, FileReport]:
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    # Dictionaries built per distinct source value may repeat values (42… and 51… both become 51…):
+    # expand them; pandas applies the categories of CACHE_COLUMNS itself.
+    table = pa.table({n: _plain(col) if pa.types.is_dictionary(col.type) else col
+                      for n, col in zip(table.column_names, table.columns)})
     df = table.to_pandas()
     return df.astype({c: dt for c, (dt, _) in CACHE_COLUMNS.items() if c in df.columns})
 
@@ -691,14 +715,18 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def _write_parquet(table: pa.Table, path: Path, meta: dict[str, str] | None = None) -> None:
-    if meta:
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               **{k.encode(): v.encode() for k, v in meta.items()}})
+    """zstd Parquet, written atomically, with `meta` as key-value metadata.
+
+    Statistics only where a filter may use them (string min/max of 600,000 names cost more than the
+    compression). No stored Arrow schema: dictionary-encoded columns are read back as plain strings,
+    and `load_months` applies the cache dtypes."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # Statistics only where a filter may use them: string min/max of 600,000 names cost more than
-    # the compression.
-    pq.write_table(table, tmp, compression="zstd",
-                   write_statistics=[c for c in ("month", "sido_code", "sigungu_code", "status") if c in table.column_names])
+    stats = [c for c in ("month", "sido_code", "sigungu_code", "status") if c in table.column_names]
+    with pq.ParquetWriter(tmp, table.schema, compression="zstd", store_schema=False,
+                          write_statistics=stats or False) as writer:
+        writer.write_table(table)
+        if meta:
+            writer.add_key_value_metadata(meta)
     os.replace(tmp, path)
 
 
