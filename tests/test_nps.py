@@ -190,6 +190,26 @@ def test_cached_columns_have_the_schema_types(tmp_path, nps_row, nps_write):
         assert str(df[col].dtype) == dtype, col
 
 
+def test_a_file_parsed_in_many_blocks_reads_like_one_block(tmp_path, nps_row, nps_write, monkeypatch):
+    rows = [nps_row(name=f"사업장 {i % 37}, \"{i}\"", members=i % 11, bjd_code_orig=f"42110{i % 5:03d}00",
+                    road_address=f"강원도 춘천시 {'가나다'[i % 3]}로") for i in range(300)]
+    rows[7] = nps_row(name="오류", month="2025-1")
+    rows += rows[10:20]  # duplicates
+    path = nps_write(tmp_path / "m.csv", rows)
+    data = path.read_bytes()
+    data = data.replace("사업장 3,".encode("cp949"), "사업장 3".encode("cp949") + b"\xff,")
+    path.write_bytes(data)
+    one_df, one = nps.read_month_file(path)
+    monkeypatch.setattr(nps, "_BLOCK_SIZE", 1024)
+    many_df, many = nps.read_month_file(path)
+    pd.testing.assert_frame_equal(one_df, many_df)
+    assert (many.read, many.accepted, many.rejected, many.duplicates) == (310, 299, 1, 10)
+    # names of rows 3, 40, ..., 299: the same count as decoding the whole file at once
+    assert many.undecodable_bytes == one.undecodable_bytes == data.decode("cp949", "replace").count("\ufffd") == 9
+    assert many.quarantine["line"].tolist() == [9]
+    assert set(many_df["bjd_code"].str[:2]) == {"51"}
+
+
 # --- months ------------------------------------------------------------------------------------
 
 
@@ -234,6 +254,15 @@ def test_an_identical_copy_of_a_month_file_is_reported_and_ignored(tmp_path, nps
     used, copy = sorted(files.values(), key=lambda r: r.use != "사용")
     assert used.use == "사용" and copy.use == "제외" and "사본" in copy.note
     assert "사본" in s.render()
+
+
+def test_rejected_rows_of_a_copy_are_listed_under_its_own_name(tmp_path, nps_row, nps_write):
+    raw = tmp_path / "raw"
+    nps_write(raw / "a.csv", [nps_row(), nps_row(members=-1)])
+    shutil.copy(raw / "a.csv", raw / "b.csv")
+    _ingest(raw, tmp_path / "cache")
+    q = pd.read_csv(tmp_path / "cache" / "quarantine.csv", encoding="utf-8-sig")
+    assert q["file"].tolist() == ["a.csv", "b.csv"]
 
 
 def test_a_missing_month_within_the_span_is_reported(tmp_path, nps_row, nps_write):

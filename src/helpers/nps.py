@@ -85,6 +85,7 @@ _COUNT_FIELDS = {  # source column → (arrow type, max digits that surely fit)
     "상실가입자수": (pa.int32(), 9),
 }
 _DATE_FIELDS = ("적용일자", "재등록일자", "탈퇴일자")
+_BLOCK_SIZE = 4 << 20  # bytes per parse block (pyarrow parses blocks in parallel)
 _ENCODING_LABEL = {"cp949": "cp949", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)"}
 
 
@@ -261,16 +262,19 @@ def _has_high_bytes(arr: pa.Array) -> bool:
     return bool(np.frombuffer(data, dtype=np.uint8)[lo:hi].max() >= 0x80)
 
 
-def _decode_column(arr: pa.Array, codec: str) -> tuple[pa.Array, int]:
+def _decode_column(arr: pa.ChunkedArray, codec: str) -> tuple[pa.Array | pa.ChunkedArray, int]:
     """Binary column → UTF-8 strings (dictionary-encoded when non-ASCII) + undecodable byte count.
 
-    Only distinct values are decoded, joined by '\\n' (never part of a multibyte character in cp949
+    Only distinct values are decoded, joined by '\n' (never part of a multibyte character in cp949
     or UTF-8, and absent from values on the fast path); bad bytes are weighted by occurrences.
     """
-    if not _has_high_bytes(arr):
-        return arr.cast(pa.string()), 0
-    enc = pc.dictionary_encode(arr)
-    dic = enc.dictionary
+    if len(arr) == 0:
+        return pa.array([], pa.string()), 0
+    if not any(_has_high_bytes(ch) for ch in arr.chunks):
+        return arr.cast(pa.string()), 0  # ASCII: zero-copy
+    enc = pc.dictionary_encode(arr)  # one dictionary shared by every chunk
+    dic = enc.chunk(0).dictionary
+    indices = pa.concat_arrays([ch.indices for ch in enc.chunks])
     joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(dic)], pa.int32()), dic),
                             pa.scalar(b"\n", pa.binary()))
     text, spans = _decode(memoryview(joined[0].as_buffer()), codec)
@@ -282,12 +286,12 @@ def _decode_column(arr: pa.Array, codec: str) -> tuple[pa.Array, int]:
         width = np.fromiter((e - s for s, e in spans), np.int64, len(spans))
         per_value = np.bincount(np.searchsorted(starts, pos, side="right") - 1, weights=width,
                                 minlength=len(dic))
-        occurrences = np.bincount(enc.indices.to_numpy(zero_copy_only=False), minlength=len(dic))
+        occurrences = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(dic))
         bad = int(round(float(per_value @ occurrences)))
     values = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten().cast(pa.string())
     if len(values) != len(dic):  # cannot happen for cp949/UTF-8; be safe rather than misalign rows
         raise _SlowPath
-    return pa.DictionaryArray.from_arrays(enc.indices, values), bad
+    return pa.DictionaryArray.from_arrays(indices, values), bad
 
 
 class _SlowPath(Exception):
@@ -351,7 +355,7 @@ def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=4 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.binary() for c in names},
                                                  include_columns=wanted),
@@ -363,7 +367,7 @@ def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
         raise _SlowPath  # line breaks inside fields, or blank lines
     cols, bad = [], 0
     for c in wanted:
-        arr, b = _decode_column(table.column(c).combine_chunks(), codec)
+        arr, b = _decode_column(table.column(c), codec)
         cols.append(arr)
         bad += b
     del table
@@ -430,7 +434,14 @@ def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 def _dict(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     """Dictionary-encoded view (values are checked and transformed once per distinct value)."""
     if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+        if arr.num_chunks == 1:
+            arr = arr.chunk(0)
+        elif arr.num_chunks == 0 or pa.types.is_dictionary(arr.type):
+            arr = arr.combine_chunks()
+        else:  # encode chunk by chunk: one shared dictionary, no copy of the values
+            enc = pc.dictionary_encode(arr)
+            return pa.DictionaryArray.from_arrays(pa.concat_arrays([ch.indices for ch in enc.chunks]),
+                                                  enc.chunk(0).dictionary)
     return arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
 
 
