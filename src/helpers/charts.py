@@ -272,42 +272,63 @@ def _yoy_from_level(df: pd.DataFrame, value: str) -> pd.Series:
 # Label placement: greedy, avoiding earlier labels and the markers.
 
 
-_OFFSETS = [(7, 7), (7, -9), (-7, 7), (-7, -9), (10, 0), (-10, 0), (0, 11), (0, -12),
-            (16, 16), (16, -18), (-16, 16), (-16, -18), (24, 0), (-24, 0), (0, 22), (0, -24),
-            (30, 24), (30, -26), (-30, 24), (-30, -26)]
+_OFFSETS = [(7, 7), (7, -9), (-7, 7), (-7, -9), (10, 0), (-10, 0), (0, 11), (0, -12)]
+_OFFSETS += [(int(r * dx), int(r * dy)) for r in (16, 28, 42) for dx, dy in
+             ((1, 1), (1, -1), (-1, 1), (-1, -1), (1.5, 0), (-1.5, 0), (0, 1.2), (0, -1.2))]
 
 
 def _place_labels(ax, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *,
                   fontsize: float = 8, obstacles_px: Sequence | None = None, color: str = "#111111"):
-    """Annotate (x, y) points with texts, trying several offsets so labels do not overlap."""
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    placed = list(obstacles_px or [])
+    """Annotate (x, y) points with texts, trying offsets of growing distance (with a leader line) so
+    labels overlap neither each other nor, if possible, the markers. A label that would cover another
+    label wherever it goes is left out (None in the returned list).
+
+    Candidate boxes are computed arithmetically from one measurement of the text, so placing dozens
+    of labels stays fast."""
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()
+    px_per_pt = ax.figure.dpi / 72
+    pad = 0.15 * fontsize * px_per_pt + 1
+    markers = list(obstacles_px or [])
+    labels: list = []
     out = []
+    probe = ax.text(0, 0, "", fontsize=fontsize)
     for x, y, t in zip(xs, ys, texts):
-        best = None
-        for dx, dy in _OFFSETS:
-            ann = ax.annotate(
-                t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, color=color,
-                ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
-                va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=20,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
-                arrowprops=({"arrowstyle": "-", "color": "#555555", "lw": 0.5}
-                            if abs(dx) + abs(dy) > 20 else None),
-            )
-            bb = ann.get_window_extent(renderer).expanded(1.02, 1.05)
-            if not any(bb.overlaps(o) for o in placed):
-                best = ann
-                placed.append(bb)
+        probe.set_text(t)
+        ext = probe.get_window_extent(renderer)
+        w, h = ext.width + 2 * pad, ext.height + 2 * pad
+        px, py = ax.transData.transform((x, y))
+        choice = None
+        for avoid_markers in (True, False):
+            for dx, dy in _OFFSETS:
+                ax_ = px + dx * px_per_pt
+                ay_ = py + dy * px_per_pt
+                x0 = ax_ - pad if dx > 0 else (ax_ - w + pad if dx < 0 else ax_ - w / 2)
+                y0 = ay_ - pad if dy > 0 else (ay_ - h + pad if dy < 0 else ay_ - h / 2)
+                bb = Bbox([[x0, y0], [x0 + w, y0 + h]])
+                inside = ax.bbox.contains(bb.x0, bb.y0) and ax.bbox.contains(bb.x1, bb.y1)
+                if not inside or any(bb.overlaps(o) for o in labels):
+                    continue
+                if avoid_markers and any(bb.overlaps(o) for o in markers):
+                    continue
+                choice = (dx, dy, bb)
                 break
-            ann.remove()
-        if best is None:  # nowhere free: keep the first position rather than drop a flagged name
-            dx, dy = _OFFSETS[0]
-            best = ax.annotate(t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-                               color=color, zorder=20,
-                               bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
-            placed.append(best.get_window_extent(renderer))
-        out.append(best)
+            if choice:
+                break
+        if choice is None:
+            out.append(None)
+            continue
+        dx, dy, bb = choice
+        labels.append(bb)
+        out.append(ax.annotate(
+            t, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, color=color,
+            ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=20,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5} if abs(dx) + abs(dy) > 20 else None,
+        ))
+    probe.remove()
     return out
 
 
@@ -485,7 +506,7 @@ def province_map(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str, ax=N
     if sigungu_labels:
         for _, name, _, (x, y) in shapes:
             short = name.split(" ")[-1] if isinstance(name, str) else ""
-            ax.text(x, y, short, fontsize=6.5, color="#8A8A8A", ha="center", va="center", zorder=2)
+            ax.text(x, y, short, fontsize=6.5, color="#8A8A8A", ha="center", va="center", zorder=2, clip_on=True)
 
     # Extent: the province without remote islands, plus every point.
     core = [g for code, _, g, _ in shapes if code not in _REMOTE_SIGUNGU]
@@ -547,8 +568,10 @@ def province_map(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str, ax=N
     omitted = max(len(flagged) - max_labels, 0)
     flagged = flagged.head(max_labels)
     obstacles = _marker_boxes(ax, all_x, all_y, all_s)
-    _place_labels(ax, flagged["lon"].tolist(), flagged["lat"].tolist(),
-                  [f"{n} ({s})" for n, s in zip(flagged["area_name"], flagged["stage"])], obstacles_px=obstacles)
+    placed = _place_labels(ax, flagged["lon"].tolist(), flagged["lat"].tolist(),
+                           [f"{n} ({s})" for n, s in zip(flagged["area_name"], flagged["stage"])],
+                           obstacles_px=obstacles)
+    omitted += sum(a is None for a in placed)
     notes = []
     if omitted:
         notes.append(f"이름 표시 생략 {omitted}곳 (표 참조)")
@@ -805,11 +828,18 @@ def quadrant_chart(stages: pd.DataFrame, thresholds_pct: tuple[float, float] = (
     rank_col = df["stage_rank"] if "stage_rank" in df else df["stage"].map({s: i for i, s in enumerate(scale)})
     flagged = df[pd.to_numeric(rank_col, errors="coerce").fillna(-1) >= label_from_rank]
     flagged = flagged.assign(_r=rank_col).sort_values("_r", ascending=False).head(max_labels)
-    _place_labels(ax, flagged["_x"].tolist(), flagged["_y"].tolist(), flagged["area_name"].astype(str).tolist(),
-                  obstacles_px=_marker_boxes(ax, xs, ys, ss), fontsize=7.5)
+    placed = _place_labels(ax, flagged["_x"].tolist(), flagged["_y"].tolist(),
+                           flagged["area_name"].astype(str).tolist(), obstacles_px=_marker_boxes(ax, xs, ys, ss),
+                           fontsize=7.5)
+    n_flagged = int((pd.to_numeric(rank_col, errors="coerce").fillna(-1) >= label_from_rank).sum())
+    omitted = n_flagged - sum(a is not None for a in placed)
+    notes = []
     if clipped.any():
-        ax.text(0.0, -0.1, f"범위(±{lim:.0f}%) 밖 {int(clipped.sum())}곳은 가장자리에 표시", transform=ax.transAxes,
-                fontsize=7.5, color="#444444", va="top")
+        notes.append(f"범위(±{lim:.0f}%) 밖 {int(clipped.sum())}곳은 가장자리에 표시")
+    if omitted:
+        notes.append(f"이름 표시 생략 {omitted}곳 (표 참조)")
+    if notes:
+        ax.text(0.0, -0.1, " · ".join(notes), transform=ax.transAxes, fontsize=7.5, color="#444444", va="top")
     ax.set_title("종사자수와 총급여 변화 (전년동기 대비)", loc="left", fontsize=11, fontweight="bold")
     return ax
 
