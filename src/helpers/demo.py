@@ -370,6 +370,9 @@ INDUSTRIES: list[tuple[str, str, str]] = [
     ("931101", "이용 및 미용업", "personal"),
 ]
 
+# Relative frequency of an industry within its tag (default 1).
+_IND_WEIGHT = {"552101": 4.0, "551101": 0.25, "552401": 0.6, "521101": 1.5, "722101": 2.0, "851201": 1.5}
+
 # tag → (mean standard monthly income in KRW, lognormal mu and sigma of members, share of corporations)
 _TAGS: dict[str, tuple[float, float, float, float]] = {
     "food": (2.9e6, 1.5, 1.1, 0.7), "textile": (2.7e6, 1.3, 1.0, 0.6), "paper": (3.0e6, 1.4, 1.0, 0.7),
@@ -621,7 +624,8 @@ class _World:
                         mix[t] = mix.get(t, 0) + 120 / len(_AREA_SPECIALTY[aid])
             else:
                 mix = dict(_OUTSIDE_MIX)
-            w = np.array([mix.get(self.tags[self.tag_of_ind[i]], 0.0) for i in all_ind])
+            w = np.array([mix.get(self.tags[self.tag_of_ind[i]], 0.0) * _IND_WEIGHT.get(INDUSTRIES[i][0], 1.0)
+                          for i in all_ind])
             # spread a tag's weight over its industries
             cnt = np.bincount(self.tag_of_ind, minlength=len(self.tags))
             ind_items.append(all_ind)
@@ -924,7 +928,7 @@ class _World:
             if len(cand):
                 close[rng.choice(cand, size=min(excess[g], len(cand)), replace=False)] = True
         # re-registrations of earlier withdrawals
-        rereg = ~act_prev & steer & (c["close_t"] < t) & (rng.random(n) < 0.004)
+        rereg = ~act_prev & steer & (c["close_t"] < t) & (rng.random(n) < 0.002)
         # openings fill up to the workplace target
         w_now = np.bincount(c["group"][(act_prev & steer & ~close) | rereg], minlength=G)
         opens = np.maximum(0, np.round(tw - w_now)).astype(int)
