@@ -1153,11 +1153,12 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
         "synthetic": True, "seed": seed, "workplaces": workplaces, "months": [start, end],
         "areas_csv": str(Path(areas_csv) if areas_csv else default_areas_csv()),
         "files": stats,
-        "scenarios": [{**{k: v for k, v in asdict(s).items() if k != "plant"}} for s in SCENARIOS],
+        "scenarios": [{k: v for k, v in asdict(s).items() if k != "plant"} for s in SCENARIOS],
     }
     tp = truth_path(out)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=tp.parent, delete=False, suffix=".tmp") as f:
         json.dump(truth, f, ensure_ascii=False, indent=1)
+    os.chmod(f.name, 0o644)
     os.replace(f.name, tp)
     return paths
 
