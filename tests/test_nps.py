@@ -165,7 +165,7 @@ def test_a_row_with_the_wrong_number_of_fields_is_quarantined(tmp_path, nps_row,
     df, rep = nps.read_month_file(nps_write(tmp_path / "m.csv", [row, short, nps_row(name="다음")]))
     assert len(df) == 2
     assert rep.quarantine["line"].tolist() == [3]
-    assert "필드 개수가 20개" in rep.quarantine["reason"].iloc[0]
+    assert "필드 개수가 20개임 (머리글은 22개)" in rep.quarantine["reason"].iloc[0]
 
 
 def test_withdrawn_workplaces_stay_in_the_cache_with_their_status(tmp_path, nps_row, nps_write):

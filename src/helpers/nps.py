@@ -48,6 +48,7 @@ import json
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -76,7 +77,6 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 CACHE_SCHEMA = pa.schema([(c, _ARROW_TYPES[dt]) for c, (dt, _) in CACHE_COLUMNS.items()])
 
-_SRC = {c: i for i, c in enumerate(NPS_COLUMNS)}  # source column → position in NPS_COLUMNS
 _MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _COUNT_FIELDS = {  # source column → (arrow type, max digits that surely fit)
     "가입자수": (pa.int32(), 9),
@@ -85,6 +85,7 @@ _COUNT_FIELDS = {  # source column → (arrow type, max digits that surely fit)
     "상실가입자수": (pa.int32(), 9),
 }
 _DATE_FIELDS = ("적용일자", "재등록일자", "탈퇴일자")
+_THREADS = 2  # worker threads for independent column work
 _BLOCK_SIZE = 4 << 20  # bytes per parse block (pyarrow parses blocks in parallel)
 _ENCODING_LABEL = {"cp949": "cp949", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)"}
 
@@ -340,6 +341,7 @@ class _Rows:
     raw_of: object  # row index → raw row text (decoded)
     duplicate: np.ndarray | None = None  # exact-duplicate mask when the reader already knows it
     wrong_width: dict[int, int] = field(default_factory=dict)  # row index → its number of fields
+    header_width: int = len(NPS_COLUMNS)
 
 
 def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
@@ -365,12 +367,12 @@ def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
     newlines = count_lines() if count_lines else data.count(b"\n")
     if table.num_rows != newlines + (0 if data.endswith(b"\n") else 1) - 1:  # data lines after the header
         raise _SlowPath  # line breaks inside fields, or blank lines
-    cols, bad = [], 0
-    for c in wanted:
-        arr, b = _decode_column(table.column(c), codec)
-        cols.append(arr)
-        bad += b
+    # Columns are independent and Arrow kernels release the GIL: decode them on two threads.
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        decoded = list(pool.map(lambda col: _decode_column(col, codec), [table.column(c) for c in wanted]))
     del table
+    cols = [arr for arr, _ in decoded]
+    bad = sum(b for _, b in decoded)
     lines: list[bytes] = []
 
     def raw_of(i: int) -> str:
@@ -408,7 +410,8 @@ def _parse_slow(data: bytes, codec: str, file: str) -> _Rows:
                  line_of=lambda i: starts[i],
                  raw_of=lambda i: "".join(phys[starts[i] - 1: ends[i]]).rstrip("\r\n"),
                  duplicate=np.zeros(len(records), bool) if keep is None else ~keep,
-                 wrong_width={i: len(r) for i, r in enumerate(records) if len(r) != width})
+                 wrong_width={i: len(r) for i, r in enumerate(records) if len(r) != width},
+                 header_width=width)
 
 
 def _first_occurrence_mask(keys: list) -> np.ndarray | None:
@@ -474,6 +477,13 @@ class _Columns:
             self.enc[col] = _dict(self.t.column(col))
         return self.enc[col]
 
+    def encode(self, cols: tuple[str, ...]) -> None:
+        """Dictionary-encode several columns at once (two threads)."""
+        todo = [col for col in cols if col not in self.enc]
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            for col, d in zip(todo, pool.map(lambda col: _dict(self.t.column(col)), todo)):
+                self.enc[col] = d
+
     def plain(self, col: str) -> pa.Array:
         return _plain(self.t.column(col))
 
@@ -509,13 +519,13 @@ def _validate(c: _Columns) -> tuple[np.ndarray, list[tuple[np.ndarray, str, pa.A
     for col, (_, digits) in _COUNT_FIELDS.items():
         v = c.plain(col)
         length = pc.utf8_length(v)
-        ok = pc.and_(pc.utf8_is_digit(v), pc.less_equal(length, digits))
+        ok = pc.and_(pc.and_(pc.string_is_ascii(v), pc.utf8_is_digit(v)), pc.less_equal(length, digits))
         f = ~_bools(ok)
         if not f.any():
             continue
         neg = _bools(pc.match_substring_regex(v, r"^-[0-9]+$"))
         empty = _bools(pc.equal(length, 0))
-        big = _bools(pc.utf8_is_digit(v))
+        big = _bools(pc.and_(pc.string_is_ascii(v), pc.utf8_is_digit(v)))
         for mask, reason in ((f & neg, f"{col}이(가) 음수: {{v}}"), (f & empty, f"{col} 값이 없음"),
                              (f & big, f"{col} 값이 너무 큼: {{v}}"),
                              (f & ~neg & ~empty & ~big, f"{col}이(가) 0 이상의 정수가 아님: '{{v}}'")):
@@ -554,6 +564,9 @@ def _duplicates(c: _Columns) -> np.ndarray:
     return dup
 
 
+# Source columns whose values repeat: checked and transformed once per distinct value.
+_REPEATED = ("자료생성년월", "사업장가입상태코드 1 등록 2 탈퇴", "사업장형태구분코드 1 법인 2 개인", "고객법정동주소코드",
+             "사업장업종코드", "적용일자", "재등록일자", "탈퇴일자", "사업장도로명상세주소", "사업장업종코드명")
 _DUP_KEY = ("사업장명", "사업장도로명상세주소", "고객법정동주소코드", "사업장업종코드", "적용일자", "탈퇴일자")
 
 
@@ -570,6 +583,16 @@ def _crosswalk(codes: pa.Array) -> pa.Array:
     return pc.if_else(touched, new.take(pc.fill_null(pc.index_in(codes, value_set=old), 0)), codes)
 
 
+def _recode(indices: pa.Array, values: pa.Array, typ: pa.DataType | None = None) -> pa.Array:
+    """Rows `indices` of per-distinct-value `values`: plain values of type `typ` when given, else a
+    dictionary array whose dictionary is made unique again (transformed values may coincide, e.g.
+    42… and 51… both become 51…; the Parquet writer is much faster with a unique dictionary)."""
+    if typ is not None:
+        return pc.cast(values, typ).take(indices)
+    enc = pc.dictionary_encode(pc.cast(values, pa.string()))
+    return pa.DictionaryArray.from_arrays(enc.indices.take(indices), enc.dictionary)
+
+
 def _to_cache(c: _Columns, keep: np.ndarray) -> pa.Table:
     """Accepted rows (`keep`) → the typed cache table (CACHE_SCHEMA), code crosswalk applied.
 
@@ -581,12 +604,11 @@ def _to_cache(c: _Columns, keep: np.ndarray) -> pa.Table:
 
     def kept(col: str, fn=None, typ: pa.DataType | None = None) -> pa.Array:
         """Kept rows of a repeated column: a dictionary array of the (transformed) distinct values,
-        or plain values when `typ` is not a string."""
+        or plain values when `typ` is given."""
         d = c.d(col)
-        values = d.dictionary if fn is None else fn(d.dictionary)
-        if typ is None:
-            return pa.DictionaryArray.from_arrays(d.indices.filter(sel), pc.cast(values, pa.string()))
-        return pc.cast(values, typ).take(d.indices.filter(sel))
+        if fn is None:
+            return _recode(d.indices.filter(sel), d.dictionary, typ)
+        return _recode(d.indices.filter(sel), fn(d.dictionary), typ)
 
     def road_name(values: pa.Array) -> pa.Array:
         last = pc.replace_substring_regex(pc.utf8_trim_whitespace(values), r"^.*\s", "")
@@ -606,11 +628,11 @@ def _to_cache(c: _Columns, keep: np.ndarray) -> pa.Table:
         "bizno6": kept_plain("사업자등록번호"),
         "status": kept("사업장가입상태코드 1 등록 2 탈퇴", typ=pa.int8()),
         "road_address": kept("사업장도로명상세주소"),
-        "road_name": kept("사업장도로명상세주소", road_name, pa.string()),  # nulls: keep it plain
-        "bjd_code_orig": pa.DictionaryArray.from_arrays(bjd_idx, d_bjd.dictionary),
-        "bjd_code": pa.DictionaryArray.from_arrays(bjd_idx, current),
-        "sido_code": pa.DictionaryArray.from_arrays(bjd_idx, pc.utf8_slice_codeunits(current, 0, 2)),
-        "sigungu_code": pa.DictionaryArray.from_arrays(bjd_idx, pc.utf8_slice_codeunits(current, 0, 5)),
+        "road_name": kept("사업장도로명상세주소", road_name),
+        "bjd_code_orig": _recode(bjd_idx, d_bjd.dictionary),
+        "bjd_code": _recode(bjd_idx, current),
+        "sido_code": _recode(bjd_idx, pc.utf8_slice_codeunits(current, 0, 2)),
+        "sigungu_code": _recode(bjd_idx, pc.utf8_slice_codeunits(current, 0, 5)),
         "legal_form": kept("사업장형태구분코드 1 법인 2 개인", typ=pa.int8()),
         "industry_code": kept("사업장업종코드"),
         "industry_name": pa.DictionaryArray.from_arrays(industry.indices.filter(sel), industry.dictionary),
@@ -663,6 +685,7 @@ def _read(path: Path, file: str) -> _FileRead:
         except _SlowPath:
             rows = _parse_slow(data, codec, file)
         c = _Columns(rows.table)
+        c.encode(_REPEATED)
         n = rows.table.num_rows
         bad, failed = _validate(c)
         for i in rows.wrong_width:
@@ -675,7 +698,7 @@ def _read(path: Path, file: str) -> _FileRead:
                 if int(i) not in rows.wrong_width:
                     reasons.setdefault(int(i), []).append(reason.format(v=values[int(i)].as_py()))
         for i, width in rows.wrong_width.items():
-            reasons[i] = [f"필드 개수가 {width}개임 (머리글은 {len(NPS_COLUMNS)}개 이상)"]
+            reasons[i] = [f"필드 개수가 {width}개임 (머리글은 {rows.header_width}개)"]
         q_rows = [{"file": file, "line": rows.line_of(int(i)), "reason": "; ".join(reasons[int(i)]),
                    "raw": rows.raw_of(int(i))} for i in np.flatnonzero(rejected)]
         quarantine = pa.Table.from_pylist(q_rows, schema=_QUARANTINE_SCHEMA)
