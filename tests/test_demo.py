@@ -277,7 +277,7 @@ def test_dense_areas_hold_a_minority_of_workplaces_mostly_manufacturing(months):
 
 def test_areas_with_road_names_hold_workplaces_on_those_roads_only(months):
     ref = demo.read_reference(None)
-    filtered = ref[ref["road_names"] != ""]
+    filtered = ref[ref["road_names"].map(len) > 0]
     df = pd.concat(months.values()).drop_duplicates(subset=[BJD, ROAD])
     road = df[ROAD].str.split().str[-1]
     for rec in filtered.itertuples():

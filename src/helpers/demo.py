@@ -267,39 +267,21 @@ def default_areas_csv() -> Path:
 
 
 def read_reference(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The reference CSV as plain strings, with `prefixes` and `roads` as lists (no validation here)."""
-    path = Path(path) if path else default_areas_csv()
-    if not path.is_file():
-        raise UserError(f"밀집지역 기준표 {path} 이(가) 없습니다.")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    df["prefixes"] = [[codes.to_current(p.strip()) for p in s.split(";") if p.strip()] for s in df["bjd_codes"]]
-    df["roads"] = [[r.strip() for r in s.split(";") if r.strip()] for s in df["road_names"]]
-    return df.sort_values("area_id", kind="stable").reset_index(drop=True)
+    """The validated reference (`areas.load_reference`), with `prefixes`/`roads` aliases of its lists."""
+    from helpers.areas import load_reference
 
-
-class _Matcher:
-    """Area of a (current 10-digit code, road name): longest prefix; at equal length an area with a road
-    filter beats one without, then the smaller area_id (the rule of `architecture.md`)."""
-
-    def __init__(self, ref: pd.DataFrame):
-        self.by_prefix: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        for aid, prefixes, roads in zip(ref["area_id"], ref["prefixes"], ref["roads"]):
-            for p in prefixes:
-                self.by_prefix.setdefault(p, []).append((aid, frozenset(roads)))
-        self.lengths = sorted({len(p) for p in self.by_prefix}, reverse=True)
-
-    def __call__(self, code: str, road: str) -> str:
-        for n in self.lengths:
-            cands = [(not roads, aid) for aid, roads in self.by_prefix.get(code[:n], ()) if not roads or road in roads]
-            if cands:
-                return min(cands)[1]
-        return ""
+    df = load_reference(Path(path) if path else default_areas_csv())
+    df["prefixes"] = df["bjd_codes"]
+    df["roads"] = df["road_names"]
+    return df
 
 
 def area_of(codes_current, road_names, areas_csv=None) -> list[str]:
     """Area id ('' outside) of each (current 10-digit code, road name) pair, by the contract's rule."""
-    m = _Matcher(read_reference(areas_csv))
-    return [m(str(c), str(r)) for c, r in zip(codes_current, road_names)]
+    from helpers.areas import AreaMatcher
+
+    m = AreaMatcher(read_reference(areas_csv))
+    return [m.match_one(str(c), str(r)) or "" for c, r in zip(codes_current, road_names)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,9 +523,11 @@ def _build_places(ref: pd.DataFrame) -> _Places:
                 rows.append((c10, r, sido, kind_w / len(ris) / len(roads), lot_rest, road_rest, admin, post))
     df = pd.DataFrame(rows, columns=["code10", "road", "sido", "weight", "lot_rest", "road_rest", "admin10",
                                      "postcode"])
-    m = _Matcher(ref)
+    from helpers.areas import AreaMatcher
+
+    m = AreaMatcher(ref)
     ids = {aid: i for i, aid in enumerate(ref["area_id"])}
-    area = np.array([ids.get(m(c, r), -1) for c, r in zip(df["code10"], df["road"])], dtype=np.int32)
+    area = np.array([ids.get(m.match_one(c, r), -1) for c, r in zip(df["code10"], df["road"])], dtype=np.int32)
     return _Places(*(df[c].to_numpy(dtype=object) for c in ("code10", "road")), area,
                    df["sido"].to_numpy(dtype=object), df["weight"].to_numpy(dtype=float),
                    *(df[c].to_numpy(dtype=object) for c in ("lot_rest", "road_rest", "admin10", "postcode")))
