@@ -860,7 +860,8 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
             unchanged = True
         else:
             unchanged = False
-        if unchanged and (q_dir / old.get("quarantine", "-")).is_file():
+        piece = old.get("quarantine") if old else None
+        if unchanged and piece is not None and (piece == "" or (q_dir / piece).is_file()):
             entry = dict(old, mtime_ns=st.st_mtime_ns)
             new_files[name] = entry
             reports[name] = FileReport(**{**entry["report"], "status": "변경 없음"})
@@ -873,61 +874,71 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
     for name, entry in new_files.items():
         for m, n in entry["report"]["month_rows"].items():
             candidates.setdefault(m, {})[name] = n
-    # Months of changed or removed files, plus months whose cache is missing, are rebuilt.
-    affected: set[str] = set()
-    for name in removed + fresh:
-        affected.update((old_files.get(name) or {}).get("report", {}).get("month_rows", {}))
-
     def sha_of(name: str) -> str:
         return new_files[name]["sha256"]
 
+    # Months are written on a background thread (the Parquet writer releases the GIL) while the next
+    # file is read; at most one write waits, so at most one extra file's table is held in memory.
+    writer = ThreadPoolExecutor(max_workers=1)
+    pending: list = []
+
     def write_month(m: str, table: pa.Table, name: str) -> None:
         part = table if len(reports[name].months) == 1 else table.filter(pc.equal(table.column("month"), m))
-        _write_parquet(part, months_dir / f"{m}.parquet",
-                       {"source_file": name, "source_sha256": sha_of(name), "rows": str(part.num_rows)})
+        meta = {"source_file": name, "source_sha256": sha_of(name), "rows": str(part.num_rows)}
+        while pending:
+            pending.pop().result()
+        pending.append(writer.submit(_write_parquet, part, months_dir / f"{m}.parquet", meta))
+
+    def flush() -> None:
+        while pending:
+            pending.pop().result()
 
     def store(name: str, r: _FileRead, status: str) -> None:
         r.report.status = status
         reports[name] = r.report
         st = path_of[name].stat()
-        piece = _quarantine_piece(name, r.report.sha256)
+        piece = _quarantine_piece(name, r.report.sha256) if r.quarantine.num_rows else ""
         new_files[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": r.report.sha256,
                            "quarantine": piece, "report": r.report.to_dict()}
-        _write_parquet(r.quarantine, q_dir / piece)
+        if piece:
+            _write_parquet(r.quarantine, q_dir / piece)
 
     # 3. Read changed files one at a time; write each month it provisionally wins (a later file that
     #    beats it overwrites the month, so at the end every month holds its winner's rows).
     written: set[str] = set()
-    for name in fresh:
-        r = _read(path_of[name], name)
-        store(name, r, "새로 읽음")
-        for m, n in r.report.month_rows.items():
-            affected.add(m)
-            candidates.setdefault(m, {})[name] = n
-            if min(candidates[m].items(), key=lambda kv: _winner_order(*kv))[0] == name:
-                write_month(m, r.table, name)
-                written.add(m)
-        del r
+    try:
+        for name in fresh:
+            r = _read(path_of[name], name)
+            store(name, r, "새로 읽음")
+            for m, n in r.report.month_rows.items():
+                candidates.setdefault(m, {})[name] = n
+                if min(candidates[m].items(), key=lambda kv: _winner_order(*kv))[0] == name:
+                    write_month(m, r.table, name)
+                    written.add(m)
+            del r
+        flush()
 
-    # 4. Final winners; months whose cached file is not the winner's are rebuilt by reading it again.
-    winners = {m: min(c.items(), key=lambda kv: _winner_order(*kv))[0] for m, c in candidates.items()}
-    reread: dict[str, _FileRead] = {}
-    for m in sorted(winners):
-        w = winners[m]
-        target = months_dir / f"{m}.parquet"
-        if _parquet_source(target) == sha_of(w):
-            continue  # the cached month already holds the winner's rows
-        if w not in reread:
-            reread[w] = _read(path_of[w], w)
-            store(w, reread[w], "다시 읽음")
-        write_month(m, reread[w].table, w)
-        written.add(m)
-        affected.add(m)
-    reread.clear()
+        # 4. Final winners. A month whose cached file does not hold its winner's rows (the winner is
+        #    an unchanged file but the month was overwritten or lost) is rebuilt by reading it again.
+        winners = {m: min(c.items(), key=lambda kv: _winner_order(*kv))[0] for m, c in candidates.items()}
+        reread: dict[str, _FileRead] = {}
+        for m in sorted(winners):
+            w = winners[m]
+            if _parquet_source(months_dir / f"{m}.parquet") == sha_of(w):
+                continue
+            if w not in reread:
+                reread[w] = _read(path_of[w], w)
+                store(w, reread[w], "다시 읽음")
+            write_month(m, reread[w].table, w)
+            written.add(m)
+        flush()
+        reread.clear()
+    finally:
+        flush()
+        writer.shutdown()
     for p in months_dir.glob("*.parquet"):
         if p.stem not in winners:
             p.unlink()
-            affected.add(p.stem)
 
     # 5. Exclusions (same month in several files), reported on the losing files.
     for name, rep in reports.items():
@@ -949,11 +960,12 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
         new_files[name]["report"] = rep.to_dict()
 
     # 6. Quarantine of every current file; drop pieces of files that are gone.
-    keep_pieces = {e["quarantine"] for e in new_files.values()}
+    keep_pieces = {e["quarantine"] for e in new_files.values() if e["quarantine"]}
     for p in q_dir.glob("*.parquet"):
         if p.name not in keep_pieces:
             p.unlink()
-    pieces = [pq.read_table(q_dir / new_files[n]["quarantine"]) for n in sorted(new_files)]
+    pieces = [pq.read_table(q_dir / new_files[n]["quarantine"]) for n in sorted(new_files)
+              if new_files[n]["quarantine"]]
     quarantine = pa.concat_tables(pieces) if pieces else _QUARANTINE_SCHEMA.empty_table()
     _atomic_write_bytes(cache_dir / "quarantine.csv",
                         quarantine.to_pandas().to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
