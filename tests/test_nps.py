@@ -135,6 +135,12 @@ def test_bad_rows_are_quarantined_with_their_line_and_a_korean_reason(tmp_path, 
     assert (rep.read, rep.accepted, rep.rejected, rep.duplicates) == (10, 2, 8, 0)
 
 
+def test_counts_must_be_ascii_digits(tmp_path, nps_row, nps_write):
+    df, rep = nps.read_month_file(nps_write(tmp_path / "m.csv", [nps_row(members="１２"), nps_row(name="b")]))
+    assert df["name"].tolist() == ["b"]
+    assert "가입자수이(가) 0 이상의 정수가 아님: '１２'" in rep.quarantine["reason"].iloc[0]
+
+
 def test_exact_duplicate_rows_are_dropped_and_counted(tmp_path, nps_row, nps_write):
     a, b = nps_row(name="가"), nps_row(name="나")
     near = nps_row(name="가", members=5)  # differs in one field: not a duplicate
@@ -371,6 +377,8 @@ def test_the_cache_holds_typed_zstd_parquet_and_a_quarantine_csv_with_bom(tmp_pa
     assert q["line"].tolist() == [3] and "2025/01" in q["reason"].iloc[0]
     df = nps.load_months(cache, columns=["month", "members"])
     assert list(df.columns) == ["month", "members"] and str(df["members"].dtype) == "int32"
+    full = nps.load_months(cache)
+    assert {c: str(full[c].dtype) for c in full} == {c: dt for c, (dt, _) in CACHE_COLUMNS.items()}
 
 
 def test_each_raw_folder_has_its_own_cache(tmp_path):

@@ -6,34 +6,43 @@ and every later step reads the typed monthly cache described by `schema.CACHE_CO
 Reading one file (`read_month_file`)
     * Any CSV of the portal format, whatever its name. Encoding: a UTF-8 BOM means UTF-8; else a
       header that decodes as UTF-8 means UTF-8; else cp949 (the portal's encoding).
-    * Bytes that do not decode are replaced by U+FFFD and counted per file (the row is kept).
-    * The header must hold all 22 columns of `schema.NPS_COLUMNS` (any order, extra columns are
+    * Bytes that do not decode are replaced by U+FFFD and counted per file, over every field of
+      every row read (duplicates included); the row is kept.
+    * The header must hold all 22 columns of `schema.NPS_COLUMNS` (any order; extra columns are
       ignored); otherwise `UserError` naming the file, the missing columns and similar ones.
-    * Exact duplicate rows are dropped and counted (first occurrence kept), then rows are validated;
-      a bad row goes to the quarantine with the file name, its line and a Korean reason. Per file
-      `read = accepted + rejected + duplicates`.
+    * Exact duplicate rows (all 22 fields equal) are dropped and counted, the first one kept; the
+      other rows are validated (month YYYY-MM, counts as integers ≥ 0, status and legal form 1/2,
+      10-digit legal-dong code, dates YYYY-MM-DD or empty) and a bad row goes to the quarantine
+      with the file name, its line and a Korean reason. Per file `read = accepted + rejected +
+      duplicates`.
     * The month of a row is its `자료생성년월`, never the file name; a file may hold several months.
     * Line numbers: 1 is the header. On the fast path (no field holds a line break, no blank or
       malformed line) row *i* (0-based) is on line *i* + 2; any other file is read by the `csv`
       module, which gives the physical line where each record starts.
+    * Fast path: the raw bytes are split into fields by pyarrow.csv (multithreaded; delimiters,
+      quotes and line ends are ASCII and never part of a multibyte cp949 character), ASCII columns
+      are taken as they are and only the distinct values of the other columns are decoded.
+      Repeated columns are checked and transformed once per distinct value.
 
 Caching (`ingest`)
-    * `<cache_dir>/months/YYYY-MM.parquet` (zstd, only `CACHE_COLUMNS`), one per month; each file
-      records in its metadata which raw file (name, sha256) it came from.
+    * `<cache_dir>/months/YYYY-MM.parquet` (zstd, exactly the `CACHE_COLUMNS`, repeated strings
+      dictionary-encoded), one per month; its metadata names the raw file (name, sha256) it came
+      from. `load_months` returns the `CACHE_COLUMNS` dtypes.
     * `<cache_dir>/state.json`: per raw file size, mtime, sha256, its report and rows per month.
       A file whose size and mtime are unchanged is trusted; otherwise it is hashed, and only when the
-      hash changed is it read again. Only months touched by new, changed or removed files are
-      rebuilt.
+      hash changed is it read again. Only months whose cached file does not come from their
+      (possibly new) source file are rewritten.
     * `<cache_dir>/quarantine.csv` (UTF-8 with BOM for Excel): file, line, reason, raw row, for every
-      current raw file (pieces kept per file content under `<cache_dir>/quarantine/`).
+      current raw file (pieces kept per file under `<cache_dir>/quarantine/`).
     * Every write is atomic (temporary file, then `os.replace`); raw files are only ever read.
 
 Same month in several files (never double-counted): for each month the file with the most accepted
 rows of that month is used; ties go to the file whose name sorts first. Every other file holding
 that month is reported as excluded for it ("사본" when its bytes are identical to the used file).
+A file holding several months is split; the rule applies month by month.
 
 Cache location (`cache_dir_for`): one cache per raw folder, `<cache_root>/<folder>-<sha1(abs path)[:8]>`,
-so demo and real data never mix; the state also records the raw folder and a cache built from
+so demo and real data never mix; the state also records the raw folder, and a cache built from
 another folder, or by another cache version, is rebuilt from scratch.
 """
 
