@@ -1055,3 +1055,166 @@ def fig_to_html(fig, alt: str, *, dpi: int = 110, close: bool = True) -> str:
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (f'<img class="sme-figure" src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
             f'style="max-width:100%;height:auto">')
+
+
+# ---------------------------------------------------------------------------------------------
+# Chosen areas (the explorer): any indicator of a few areas over a range of quarters, and the
+# province map with those areas highlighted.
+
+# Indicator column → (axis label with unit, kind). Kinds decide the tick format and whether the
+# province line is a fair comparison (rates and shares, not levels).
+AREA_INDICATORS: dict[str, tuple[str, str]] = {
+    "employees": ("종사자수 (명, 월평균)", "count"),
+    "workplaces": ("사업장수 (개, 월평균)", "count"),
+    "payroll_krw": ("추정 총급여 (억원, 분기 합, 하한 추정)", "krw"),
+    "avg_wage_krw": ("1인당 월평균 급여 (만원, 하한 추정)", "wage"),
+    "employees_yoy_pct": ("종사자수 전년동기 대비 (%)", "yoy"),
+    "workplaces_yoy_pct": ("사업장수 전년동기 대비 (%)", "yoy"),
+    "payroll_yoy_pct": ("추정 총급여 전년동기 대비 (%)", "yoy"),
+    "employees_gap_pp": ("종사자 증감률의 시도 대비 격차 (%p)", "pp"),
+    "net_hires": ("순증: 신규취득 − 상실 (명, 분기 합)", "net"),
+    "manufacturing_share_pct": ("제조업 종사자 비중 (%)", "share"),
+    "top_employer_share_pct": ("최대 사업장의 종사자 비중 (%)", "share"),
+}
+_AREA_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"]
+_AREA_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+_AREA_DASHES = ["-", "--", "-.", ":"]
+
+
+def area_trend_frame(indicators: pd.DataFrame, area_ids: Sequence[str], value: str = "employees_yoy_pct",
+                     quarters: Sequence[str] | None = None, *, sido_code: str | None = None) -> pd.DataFrame:
+    """Tidy frame of what `area_trend_chart` draws: quarter, level ('area' or 'province'), unit_id,
+    unit_name, value — the chosen areas in the given order, plus the whole province when `sido_code`
+    is given, over `quarters` (default: every quarter in the table)."""
+    ind = indicators
+    window = list(quarters) if quarters is not None else sorted(ind["quarter"].unique())
+    ids = [str(a) for a in area_ids]
+    mask = (ind["level"] == "area") & ind["unit_id"].isin(ids)
+    if sido_code is not None:
+        mask |= (ind["level"] == "province") & (ind["unit_id"] == str(sido_code))
+    df = ind.loc[mask & ind["quarter"].isin(window), ["quarter", "level", "unit_id", "unit_name", value]]
+    df = df.drop_duplicates(["level", "unit_id", "quarter"]).rename(columns={value: "value"})
+    order = {u: i for i, u in enumerate(ids)}
+    df = df.assign(_o=df["unit_id"].map(order).fillna(len(ids)), _q=df["quarter"].map(_qidx))
+    return df.sort_values(["_o", "_q"]).drop(columns=["_o", "_q"]).reset_index(drop=True)
+
+
+def _value_formatter(kind: str):
+    """Tick/label formatter for an indicator kind (units as in AREA_INDICATORS)."""
+    if kind == "yoy":
+        return _pct_tick, fmt_pct
+    if kind == "pp":
+        return (lambda v, _p=None: "0%p" if abs(v) < 1e-9 else f"{v:+g}%p"), fmt_pp
+    if kind == "share":
+        return (lambda v, _p=None: f"{v:g}%"), (lambda v: MISSING if _is_missing(v) else f"{float(v):.1f}%")
+    if kind == "krw":
+        return (lambda v, _p=None: f"{v / 1e8:,.0f}"), fmt_krw_100m
+    if kind == "wage":
+        return ((lambda v, _p=None: f"{v / 1e4:,.0f}"),
+                (lambda v: MISSING if _is_missing(v) else f"{float(v) / 1e4:,.0f}만원"))
+    if kind == "net":
+        return (lambda v, _p=None: f"{v:+,.0f}" if v else "0"), (lambda v: MISSING if _is_missing(v) else _signed(v, 0))
+    return (lambda v, _p=None: f"{v:,.0f}"), fmt_int
+
+
+def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: str = "employees_yoy_pct",
+                     quarters: Sequence[str] | None = None, ax=None, *, sido_code: str | None = None,
+                     province_line: bool | None = None, title: str | None = None):
+    """`value` of each chosen area (one line each, colour + marker + dash, so it reads in grey) over
+    `quarters`; the last value is written at each line's end. For rates and shares the whole province
+    (`sido_code`) is added as a grey dotted line for comparison (`province_line` forces it on/off).
+    Units follow `AREA_INDICATORS` (payroll in 억원 and a lower bound: the contribution is capped)."""
+    ax = _new_ax(ax, (8, 4))
+    label, kind = AREA_INDICATORS.get(value, (value, "count"))
+    window = list(quarters) if quarters is not None else sorted(indicators["quarter"].unique())
+    if province_line is None:
+        province_line = kind in ("yoy", "share", "wage")
+    frame = area_trend_frame(indicators, area_ids, value, window,
+                             sido_code=sido_code if (province_line and sido_code) else None)
+    areas = frame[frame["level"] == "area"]
+    if areas.empty or not window:
+        return _no_data(ax, "밀집지역을 선택하면 추이를 그립니다")
+    tick, fmt = _value_formatter(kind)
+    x = np.arange(len(window))
+    series = [(uid, grp) for uid, grp in areas.groupby("unit_id", sort=False)]
+    prov = frame[frame["level"] == "province"]
+    if len(prov):
+        series.append((None, prov))
+    for i, (uid, grp) in enumerate(series):
+        y = grp.set_index("quarter")["value"].reindex(window).astype(float).to_numpy()
+        name = str(grp["unit_name"].iloc[0])
+        if uid is None:
+            style = {"color": "#555555", "ls": ":", "marker": "", "lw": 1.8}
+            name = f"{name} 전체"
+        else:
+            style = {"color": _AREA_COLORS[i % len(_AREA_COLORS)], "marker": _AREA_MARKERS[i % len(_AREA_MARKERS)],
+                     "ls": _AREA_DASHES[(i // len(_AREA_COLORS)) % len(_AREA_DASHES)], "lw": 2}
+        ax.plot(x, y, label=name, ms=5, **style)
+        ok = np.where(~np.isnan(y))[0]
+        if len(ok):
+            j = ok[-1]
+            ax.annotate(fmt(y[j]), (x[j], y[j]), xytext=(6, 0), textcoords="offset points", va="center",
+                        fontsize=8, color=style["color"])
+    if kind in ("yoy", "pp", "net"):
+        ax.axhline(0, color="#333333", lw=0.8, zorder=0)
+    ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
+    ax.set_xlim(-0.3, len(window) - 0.2 + 0.1 * len(window))
+    ax.set_ylabel(label.split(" (")[-1].rstrip(")") if " (" in label else label, fontsize=9)
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(tick))
+    ax.set_title(title or label, loc="left", fontsize=11, fontweight="bold")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=min(len(series), 3), frameon=False)
+    return ax
+
+
+def _area_points(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str) -> pd.DataFrame:
+    """area_id, lon, lat, approx of the province's areas exactly where `province_map` draws them
+    (areas without coordinates at their sigungu's point, spread on a small circle)."""
+    df = stages[stages["sido_code"].astype(str) == str(sido_code)].copy()
+    ref_cols = [c for c in ("area_id", "lat", "lon", "sigungu_code") if c in areas.columns]
+    df = df.drop(columns=[c for c in ("lat", "lon", "sigungu_code") if c in df.columns and c in ref_cols])
+    df = df.merge(areas[ref_cols], on="area_id", how="left")
+    for c in ("lat", "lon"):
+        df[c] = pd.to_numeric(df.get(c), errors="coerce")
+    df["approx"] = df["lat"].isna() | df["lon"].isna()
+    if df["approx"].any() and "sigungu_code" in df:
+        centre = {code: pt for code, _, _, pt in _sigungu_shapes(str(sido_code))}
+        k = df[df["approx"]].groupby("sigungu_code").cumcount()
+        pts = df.loc[df["approx"], "sigungu_code"].astype(str).map(centre)
+        ang = k * 2.4
+        rad = np.where(k > 0, 0.012 * np.sqrt(k), 0.0)
+        df.loc[df["approx"], "lon"] = [p[0] if isinstance(p, tuple) else np.nan for p in pts] + rad * np.cos(ang)
+        df.loc[df["approx"], "lat"] = [p[1] if isinstance(p, tuple) else np.nan for p in pts] + rad * np.sin(ang)
+    return df.dropna(subset=["lat", "lon"])
+
+
+def province_map_highlight(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str,
+                           highlight: Sequence[str] = (), ax=None, *, scale: Sequence[str] | None = None,
+                           size_col: str = "employees", **kwargs):
+    """`province_map` (the brief's map, unchanged) with the areas in `highlight` ringed in black and
+    named, and a note saying how many are highlighted. Extra keywords go to `province_map`."""
+    ax = province_map(stages, areas, sido_code, ax=ax, scale=scale, size_col=size_col, **kwargs)
+    chosen = {str(a) for a in highlight}
+    if not chosen:
+        return ax
+    pts = _area_points(stages, areas, sido_code)
+    sizes = pd.to_numeric(pts[size_col], errors="coerce").fillna(0).clip(lower=0)
+    smax = sizes.max() if len(sizes) and sizes.max() > 0 else 1.0
+    sel = pts[pts["area_id"].astype(str).isin(chosen)]
+    if sel.empty:
+        return ax
+    s = 18 + 520 * sizes.loc[sel.index] / smax
+    ax.scatter(sel["lon"], sel["lat"], s=1.8 * s + 160, facecolors="none", edgecolors="#111111", linewidths=2.2,
+               zorder=25, gid="highlight")
+    # Name the chosen areas the base map did not label already (it labels 주의 or worse).
+    already = {t.get_text() for t in ax.texts}
+    todo = sel[[f"{n} ({st})" not in already for n, st in zip(sel["area_name"], sel["stage"])]]
+    if len(todo):
+        renderer = ax.figure.canvas.get_renderer()
+        obstacles = _marker_boxes(ax, pts["lon"].tolist(), pts["lat"].tolist(),
+                                  list(18 + 520 * sizes / smax))
+        obstacles += [t.get_window_extent(renderer) for t in ax.texts if t.get_zorder() == 20]
+        _place_labels(ax, todo["lon"].tolist(), todo["lat"].tolist(),
+                      [f"{n} ({st})" for n, st in zip(todo["area_name"], todo["stage"])], obstacles_px=obstacles)
+    ax.text(0.995, 0.995, f"굵은 원: 선택한 밀집지역 {len(sel)}곳", transform=ax.transAxes, ha="right", va="top",
+            fontsize=8, color="#111111", zorder=30, bbox={"fc": "white", "ec": "#111111", "lw": 0.8, "pad": 2})
+    return ax
