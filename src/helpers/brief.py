@@ -128,12 +128,17 @@ def summary_html(ctx: BriefContext) -> str:
     order = list(ctx.scale) + [no_call]
     now_counts = st["stage"].value_counts()
     prev_counts = prev["stage"].value_counts() if len(prev) else pd.Series(dtype=int)
+    from helpers.charts import stage_palette
+    from helpers.report import stage_chip_html
+
+    colours = stage_palette(ctx.scale, no_call)
     cards = []
     for s in order:
         n = int(now_counts.get(s, 0))
         d = n - int(prev_counts.get(s, 0)) if len(prev) else None
         delta = "" if d is None else f'<span class="delta">전분기 대비 {"+" if d > 0 else ""}{d}</span>'
-        cards.append(f'<div class="stage-card" data-stage="{e(s)}"><div class="stage-name">{e(s)}</div>'
+        cards.append(f'<div class="stage-card" data-stage="{e(s)}" style="border-left:6px solid {colours.get(s, "#999")}">'
+                     f'<div class="stage-name">{stage_chip_html(s, ctx.scale)}</div>'
                      f'<div class="stage-count">{n:,}곳</div>{delta}</div>')
     prev_rank = st["prev_stage"].map(lambda s: ctx.scale.index(s) if s in ctx.scale else -1)
     newly = st[(st["stage_rank"] >= 1) & (prev_rank < 1) & (st["prev_stage"] != "")]
@@ -187,14 +192,15 @@ def flagged_table_html(ctx: BriefContext) -> str:
     dec = fl["decided_stage"].where(fl["decided_stage"] == "", fl["decided_stage"] + " (" + fl["decided_date"] + ")")
     fl["decided_stage"] = dec.where(fl["decided_note"] == "", dec + " " + fl["decided_note"])
     fl["decided_stage"] = fl["decided_stage"].replace("", "미결정")
-    return stage_table_html(fl, FLAGGED_COLUMNS)
+    return stage_table_html(fl, FLAGGED_COLUMNS, scale=ctx.scale)
 
 
 def all_areas_table_html(ctx: BriefContext) -> str:
     from helpers.report import stage_table_html
 
     cols = {k: v for k, v in FLAGGED_COLUMNS.items() if k not in ("programmes", "decided_stage", "area_type")}
-    return stage_table_html(ctx.stages.sort_values(["stage_rank", "area_id"], ascending=[False, True]), cols)
+    return stage_table_html(ctx.stages.sort_values(["stage_rank", "area_id"], ascending=[False, True]), cols,
+                            scale=ctx.scale)
 
 
 def _rule_text(cond: dict) -> str:

@@ -1,0 +1,110 @@
+"""The quarterly batch on a small synthetic set: two provinces through Papermill, exports, determinism,
+a broken province that does not stop the others, and the brief in a real (headless) browser."""
+
+import json
+import shutil
+
+import pytest
+
+from helpers.batch import run_quarter
+from helpers.cli import main
+from helpers.demo import generate_demo
+from helpers.params import project_root
+from tests.browser import open_page
+
+pytestmark = pytest.mark.slow
+PROVINCES = "26,48"
+
+
+@pytest.fixture(scope="module")
+def small_raw(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw") / "nps"
+    generate_demo(raw, workplaces=3000, months=("2025-04", "2026-09"), seed=7)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def batch(small_raw, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    manifest = run_quarter(provinces=PROVINCES, raw_dir=str(small_raw), out=str(out), workers=2, progress=False)
+    return manifest, out / manifest["quarter"]
+
+
+def test_two_provinces_produce_briefs_tables_index_and_manifest(batch):
+    manifest, q = batch
+    assert manifest["quarter"] == "2026Q3" and manifest["synthetic"] is True
+    assert [p["status"] for p in manifest["provinces"]] == ["ok", "ok"]
+    for s in ("26", "48"):
+        for f in ("brief.html", "analysis.html", "regional_monitoring.ipynb", "indicators.csv", "indicators.xlsx"):
+            assert (q / s / f).is_file(), f"{s}/{f}"
+    assert (q / "index.html").is_file() and not manifest["index_error"]
+    on_disk = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk["inputs"]["raw_files"] and all(len(f["sha256"]) == 64 for f in on_disk["inputs"]["raw_files"])
+    assert set(on_disk["versions"]) >= {"pandas", "papermill", "nbconvert", "seaborn"}
+    stages = (q / "stages.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert {line.split(",")[1] for line in stages[1:]} == {"26", "48"}
+    assert not (q / ".staging").exists()
+
+
+def test_the_brief_has_no_code_and_says_the_data_are_synthetic(batch):
+    _, q = batch
+    brief = (q / "48" / "brief.html").read_text(encoding="utf-8")
+    analysis = (q / "48" / "analysis.html").read_text(encoding="utf-8")
+    assert "합성(가상) 자료" in brief and "합성(가상) 자료" in (q / "index.html").read_text(encoding="utf-8")
+    assert "brief_context" not in brief and "brief_context" in analysis
+    assert "survey" not in brief.lower()
+    for heading in ("핵심 요약", "지역 경기동향", "밀집지역 지도", "주의·심각 지역", "방법 및 자료"):
+        assert heading in brief
+
+
+def test_rerunning_the_same_quarter_reproduces_stages_csv_byte_for_byte(batch, small_raw, tmp_path):
+    manifest, q = batch
+    again = run_quarter(provinces=PROVINCES, raw_dir=str(small_raw), out=str(tmp_path), workers=2, progress=False)
+    assert (tmp_path / again["quarter"] / "stages.csv").read_bytes() == (q / "stages.csv").read_bytes()
+
+
+def test_the_stages_command_writes_the_same_table_as_the_batch(batch, small_raw, tmp_path):
+    _, q = batch
+    out = tmp_path / "stages.csv"
+    assert main(["stages", "--raw-dir", str(small_raw), "--out", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    batch_lines = (q / "stages.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == batch_lines[0]
+    assert [x for x in lines[1:] if x.split(",")[1] in ("26", "48")] == batch_lines[1:]
+
+
+def test_a_broken_province_keeps_its_notebook_and_does_not_stop_the_others(small_raw, tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    src = project_root()
+    for d in ("params", "notebooks", "data/reference"):
+        shutil.copytree(src / d, root / d)
+    (root / "params" / "regions").mkdir(exist_ok=True)
+    (root / "params" / "regions" / "26.yaml").write_text(
+        "stages:\n  rules:\n    - stage: 주의\n      any: [{kind: 없는규칙}]\n", encoding="utf-8")
+    monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
+    code = main(["run", "--provinces", PROVINCES, "--raw-dir", str(small_raw), "--out", str(tmp_path / "out"),
+                 "--workers", "2"])
+    assert code == 1
+    q = tmp_path / "out" / "2026Q3"
+    manifest = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
+    status = {p["sido_code"]: p for p in manifest["provinces"]}
+    assert status["26"]["status"] == "failed" and "없는규칙" in status["26"]["error"]
+    assert status["48"]["status"] == "ok" and (q / "48" / "brief.html").is_file()
+    executed = json.loads((q / "26" / "regional_monitoring.ipynb").read_text(encoding="utf-8"))
+    assert any("papermill-error-cell-tag" in c["metadata"].get("tags", []) for c in executed["cells"])
+    assert not (q / "26" / "brief.html").exists()
+    index = (q / "index.html").read_text(encoding="utf-8")
+    assert "실패" in index and "부산" in index
+
+
+def test_brief_opens_in_headless_chromium_without_any_network_request(batch):
+    _, q = batch
+    shots = project_root() / "outputs" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for page, shot in ((q / "48" / "brief.html", "batch_brief_48.png"), (q / "index.html", "batch_index.png")):
+        visit = open_page(page, screenshot=shots / shot)
+        assert visit.external_requests == [], visit.external_requests
+        assert not visit.page_errors
+    brief = open_page(q / "48" / "brief.html")
+    assert {"핵심 요약", "지역 경기동향", "주의·심각 지역", "방법 및 자료"} <= set(brief.headings)
+    assert "합성(가상) 자료" in brief.text
