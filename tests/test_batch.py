@@ -2,6 +2,7 @@
 a broken province that does not stop the others, and the brief in a real (headless) browser."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -82,9 +83,11 @@ def test_a_broken_province_keeps_its_notebook_and_does_not_stop_the_others(small
     (root / "params" / "regions" / "26.yaml").write_text(
         "stages:\n  rules:\n    - stage: 주의\n      any: [{kind: 없는규칙}]\n", encoding="utf-8")
     monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
+    cwd = os.getcwd()
     code = main(["run", "--provinces", PROVINCES, "--raw-dir", str(small_raw), "--out", str(tmp_path / "out"),
                  "--workers", "2"])
     assert code == 1
+    assert os.getcwd() == cwd  # parallel notebook runs must not move the process elsewhere
     q = tmp_path / "out" / "2026Q3"
     manifest = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
     status = {p["sido_code"]: p for p in manifest["provinces"]}

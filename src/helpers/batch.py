@@ -100,8 +100,8 @@ def run_province(sido_code: str, quarter: str, panel_dir: Path, out_q: Path, not
     executed = stage_dir / "regional_monitoring.ipynb"
     try:
         pm.execute_notebook(
+            # No `cwd=`: papermill would os.chdir() the whole process, which races between worker threads.
             str(notebook), str(executed), kernel_name=KERNEL, progress_bar=False, log_output=False,
-            cwd=str(notebook.parent),
             parameters={"sido_code": sido_code, "quarter": quarter, "panel_dir": str(panel_dir),
                         "synthetic": synthetic},
         )
@@ -245,7 +245,7 @@ def write_index_page(out_q: Path, quarter: str, panel_dir: Path, status_path: Pa
     nb = root / "notebooks" / "national_overview.ipynb"
     executed = out_q / "_panel" / "national_overview.ipynb"
     try:
-        pm.execute_notebook(str(nb), str(executed), kernel_name=KERNEL, progress_bar=False, cwd=str(nb.parent),
+        pm.execute_notebook(str(nb), str(executed), kernel_name=KERNEL, progress_bar=False,
                             parameters={"quarter": quarter, "panel_dir": str(panel_dir),
                                         "status_path": str(status_path), "synthetic": synthetic})
         export_html(executed, out_q / "index.html", "brief")
