@@ -151,7 +151,8 @@ def summary_html(ctx: BriefContext) -> str:
     n = prov[(prov["level"] == "nation") & (prov["quarter"] == ctx.quarter)].iloc[0]
     lines = [
         f"<p>{e(ctx.province)}의 밀집지역 <strong>{total:,}곳</strong> 가운데 <strong>{flagged:,}곳</strong>에서 "
-        f"위기징후가 나타났습니다 ({', '.join(f'{e(s)} {int(now_counts.get(s, 0)):,}곳' for s in order[1:])}).</p>",
+        f"위기징후가 나타났습니다 ({', '.join(f'{e(s)} {int(now_counts.get(s, 0)):,}곳' for s in ctx.scale[1:])}; "
+        f"{e(no_call)} {int(now_counts.get(no_call, 0)):,}곳).</p>",
         f"<p>시도 전체 종사자 수는 전년 동기 대비 <strong>{fmt_signed(p['employees_yoy_pct'])}</strong> "
         f"(전국 {fmt_signed(n['employees_yoy_pct'])}), 추정 총급여는 {fmt_signed(p['payroll_yoy_pct'])} 변했습니다.</p>",
         f'<div class="stage-cards">{"".join(cards)}</div>',

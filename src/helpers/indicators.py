@@ -33,6 +33,11 @@ from helpers.schema import MANUFACTURING_DIVISIONS
 LEVELS = ("area", "province", "province_dense", "province_other", "nation")
 NATION_ID = "KR"
 
+_MANUFACTURING_PREFIXES = [f"{d:02d}" for d in MANUFACTURING_DIVISIONS]
+# Cache columns the panel reads (the rest stay on disk).
+PANEL_COLUMNS = ["status", "members", "industry_code", "applied_date", "reregistered_date", "withdrawn_date",
+                 "contribution_krw", "gained", "lost", "bjd_code", "road_name", "sido_code"]
+
 _SUM_COLS = ["workplaces", "employees", "contribution_krw", "gained", "lost", "openings", "closures",
              "manufacturing_employees"]
 
@@ -61,14 +66,14 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
     active = (month["status"] == 1).to_numpy()
     members = month["members"].to_numpy(dtype="int64")
     emp = np.where(active, members, 0)
-    div = pd.to_numeric(month["industry_code"].astype("string").str[:2], errors="coerce").to_numpy()
-    manu = (div >= MANUFACTURING_DIVISIONS.start) & (div < MANUFACTURING_DIVISIONS.stop)
+    manu = month["industry_code"].astype("string").str[:2].isin(_MANUFACTURING_PREFIXES).to_numpy(dtype=bool)
+    y, m = int(ym[:4]), int(ym[5:7])
 
     def in_month(col: str) -> np.ndarray:
         s = month[col]
-        if s.dtype == object or str(s.dtype).startswith("string"):
+        if not pd.api.types.is_datetime64_any_dtype(s):
             s = pd.to_datetime(s, errors="coerce")
-        return (s.dt.strftime("%Y-%m") == ym).fillna(False).to_numpy(dtype=bool)
+        return ((s.dt.year == y) & (s.dt.month == m)).fillna(False).to_numpy(dtype=bool)
 
     opening = active & (in_month("applied_date") | in_month("reregistered_date"))
     closure = (~active) & in_month("withdrawn_date")
@@ -339,6 +344,6 @@ def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = No
         print(summary.render())
     cache = nps.cache_dir_for(raw_dir)
     months = nps.available_months(cache)
-    pairs = ((m, nps.load_months(cache, [m])) for m in months)
+    pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
     return panel_from_months(pairs, reference, params["payroll"]["contribution_rate"], synthetic=synthetic,
                              source=str(raw_dir), quality=summary.to_frame())
