@@ -1117,6 +1117,11 @@ def _value_formatter(kind: str):
     return (lambda v, _p=None: f"{v:,.0f}"), fmt_int
 
 
+def province_line_default(value: str) -> bool:
+    """Whether `area_trend_chart` adds the whole province by default: for rates and shares, not levels."""
+    return AREA_INDICATORS.get(value, (value, "count"))[1] in ("yoy", "share", "wage")
+
+
 def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: str = "employees_yoy_pct",
                      quarters: Sequence[str] | None = None, ax=None, *, sido_code: str | None = None,
                      province_line: bool | None = None, title: str | None = None):
@@ -1128,7 +1133,7 @@ def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
     label, kind = AREA_INDICATORS.get(value, (value, "count"))
     window = list(quarters) if quarters is not None else sorted(indicators["quarter"].unique())
     if province_line is None:
-        province_line = kind in ("yoy", "share", "wage")
+        province_line = province_line_default(value)
     frame = area_trend_frame(indicators, area_ids, value, window,
                              sido_code=sido_code if (province_line and sido_code) else None)
     areas = frame[frame["level"] == "area"]

@@ -346,7 +346,8 @@ class Explorer:
     def _render_trend(self) -> None:
         self.render_counts["trend"] += 1
         ids, value, window = self.selected_area_ids, self.indicator_value, self.quarters
-        self.trend_frame = charts.area_trend_frame(self.panel.indicators, ids, value, window, sido_code=self.sido_code)
+        with_province = self.sido_code if charts.province_line_default(value) else None
+        self.trend_frame = charts.area_trend_frame(self.panel.indicators, ids, value, window, sido_code=with_province)
         self.trend_image.value = _png(lambda ax: charts.area_trend_chart(
             self.panel.indicators, ids, value, window, ax=ax, sido_code=self.sido_code), (8, 4.4))
 
