@@ -174,13 +174,12 @@ def assign_stages(indicators: pd.DataFrame, quarter: str, decisions: pd.DataFram
     cur = hist[hist["quarter"] == quarter].copy()
     if cur.empty:
         raise UserError(f"분기 {quarter} 의 자료가 없습니다.")
-    prev = hist[hist["quarter"] == shift_quarter(quarter, -1)].set_index("area_id")["stage"]
-    cur["prev_stage"] = cur["area_id"].map(prev).fillna("")
+    prev = hist[hist["quarter"] == shift_quarter(quarter, -1)].set_index("area_id")["stage"].to_dict()
+    cur["prev_stage"] = [prev.get(a, "") for a in cur["area_id"]]
     dec = decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS)
     dec = dec[dec["quarter"] == quarter].set_index("area_id")
-    cur["decided_stage"] = cur["area_id"].map(dec["decided_stage"]).fillna("") if len(dec) else ""
-    cur["decided_date"] = cur["area_id"].map(dec["decided_date"]).fillna("") if len(dec) else ""
-    cur["decided_note"] = cur["area_id"].map(dec["note"]).fillna("") if len(dec) else ""
+    for col, src in (("decided_stage", "decided_stage"), ("decided_date", "decided_date"), ("decided_note", "note")):
+        cur[col] = [dec[src].get(a, "") for a in cur["area_id"]]
     progs = {}
     for s in cur["sido_code"].unique():
         progs[s] = _params_for(params_for, s).get("programmes", {})
