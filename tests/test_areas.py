@@ -63,6 +63,8 @@ def test_longest_prefix_wins_and_road_filter_applies():
     ])
     res = match_areas(m, ref)
     assert res.area_id.tolist()[:3] == ["48-001", "48-002", "48-003"]
+    # b lies in both 48-002 (ri) and 48-001 (dong): reported as an overlap resolved to the longer prefix
+    assert res.overlaps.set_index("chosen_area_id").loc["48-002", "other_area_ids"] == "48-001"
     assert pd.isna(res.area_id.iloc[3]) and pd.isna(res.area_id.iloc[4])
 
 

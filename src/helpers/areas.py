@@ -5,7 +5,8 @@ Reference contract (`data/reference/dense_areas.csv`, UTF-8), one row per area:
 A workplace belongs to an area when its current 10-digit legal-dong code starts with one of the
 area's prefixes and, where `road_names` is given, its road name is in the list. The longest prefix
 wins; among equally long prefixes an area with a road-name filter wins over one without, then the
-smaller `area_id`. Every such overlap is reported.
+smaller `area_id`. Every workplace claimed by more than one area (nested or equal prefixes) is
+reported with the area chosen and the others.
 """
 
 from __future__ import annotations
@@ -144,18 +145,18 @@ class AreaMatcher:
             return self._cache[key]
         chosen = None
         if isinstance(bjd_code, str):
+            claims = []  # every area claiming the workplace, most specific first
             for n in self._lengths:
                 cands = [
                     (aid, bool(roads)) for aid, roads in self._by_prefix.get(bjd_code[:n], ())
                     if not roads or road_name in roads
                 ]
-                if cands:
-                    # Road-filtered areas are more specific than unfiltered ones at the same prefix length.
-                    cands.sort(key=lambda c: (not c[1], c[0]))
-                    chosen = cands[0][0]
-                    if len(cands) > 1:
-                        self.overlaps[key] = (chosen, tuple(c[0] for c in cands[1:]))
-                    break
+                # Road-filtered areas are more specific than unfiltered ones at the same prefix length.
+                claims += [c[0] for c in sorted(cands, key=lambda c: (not c[1], c[0]))]
+            if claims:
+                chosen = claims[0]
+                if len(claims) > 1:
+                    self.overlaps[key] = (chosen, tuple(claims[1:]))
         self._cache[key] = chosen
         return chosen
 

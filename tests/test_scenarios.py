@@ -1,0 +1,37 @@
+"""The whole pipeline (ingest → match → indicators → stages) gives each planted scenario its stage."""
+
+import pytest
+
+from helpers import demo
+from helpers.indicators import build_panel
+from helpers.stages import assign_stages
+
+
+@pytest.fixture(scope="module")
+def panel(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("scen") / "nps"
+    demo.generate_demo(raw, workplaces=2000, months=("2025-07", "2026-09"), seed=demo.DEMO_SEED)
+    return build_panel(raw)
+
+
+def test_every_planted_scenario_gets_the_stage_it_was_planted_for(panel):
+    st = assign_stages(panel.indicators, "2026Q3").set_index("area_id")
+    got = {a: st.loc[a, "stage"] for a in demo.planted_expectations()}
+    assert got == demo.planted_expectations()
+
+
+def test_the_data_are_known_to_be_synthetic_and_reasons_are_given(panel):
+    assert panel.synthetic
+    st = assign_stages(panel.indicators, "2026Q3").set_index("area_id")
+    assert "종사자수 전년동기 대비" in st.loc["48-003", "reasons"]
+    assert st.loc["51-004", "reasons"].startswith("판단유보")
+
+
+def test_a_province_s_dense_share_is_reported_for_every_province(panel):
+    rep = panel.match_report
+    assert len(rep) == 17
+    assert (rep["dense_workplaces"] > 0).all() and rep["dense_workplace_share_pct"].between(0, 100).all()
+    # 27-004 (a 10-digit ri prefix) lies inside 27-002: the longer prefix wins and the overlap is reported.
+    ov = panel.overlaps
+    nested = ov[ov["chosen_area_id"] == "27-004"]
+    assert len(nested) and set(nested["other_area_ids"]) == {"27-002"}
