@@ -122,6 +122,16 @@ def test_stage_table_carries_previous_stage_decision_and_programmes():
     assert st.set_index("area_id").loc["48-002", "decided_stage"] == ""
 
 
+def test_an_earlier_council_decision_is_shown_next_to_a_later_proposal():
+    dec = pd.DataFrame([{"quarter": "2026Q2", "area_id": "48-001", "decided_stage": "주의",
+                         "decided_date": "2026-07-21", "note": "지켜봄"}])
+    st = assign_stages(indicators_frame(), "2026Q3", dec, params_for=lambda s: DEFAULT).set_index("area_id")
+    assert (st.loc["48-001", "decided_quarter"], st.loc["48-001", "decided_stage"]) == ("2026Q2", "주의")
+    earlier = assign_stages(indicators_frame(), "2026Q2", dec.assign(quarter="2026Q3"),
+                            params_for=lambda s: DEFAULT).set_index("area_id")
+    assert earlier.loc["48-001", "decided_stage"] == ""  # a later decision never shows in an earlier brief
+
+
 def test_stage_history_covers_every_quarter():
     h = stage_history(indicators_frame(), params_for=lambda s: DEFAULT)
     assert sorted(h["quarter"].unique()) == ["2026Q2", "2026Q3"]
@@ -157,6 +167,18 @@ def test_bad_council_decisions_are_korean_errors_naming_the_line(tmp_path, body,
     with pytest.raises(UserError) as e:
         load_decisions(write_decisions(tmp_path, body), REF, params_for=lambda s: DEFAULT)
     assert fragment in str(e.value) and "decisions.csv" in str(e.value)
+
+
+def test_comment_lines_are_skipped_but_a_hash_inside_a_note_is_kept_and_lines_are_counted(tmp_path):
+    p = tmp_path / "decisions.csv"
+    p.write_text("# 설명\nquarter,area_id,decided_stage,decided_date,note\n2026Q3,48-001,주의,2026-10-20,#3 라인\n"
+                 "2026Q3,48-001,주의,2026-10-21,\n", encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        load_decisions(p, REF, params_for=lambda s: DEFAULT)
+    assert "4행" in str(e.value)
+    p.write_text("# 설명\nquarter,area_id,decided_stage,decided_date,note\n2026Q3,48-001,주의,2026-10-20,#3 라인\n",
+                 encoding="utf-8")
+    assert load_decisions(p, REF, params_for=lambda s: DEFAULT).loc[0, "note"] == "#3 라인"
 
 
 def test_valid_council_decisions_load(tmp_path):

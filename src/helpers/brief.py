@@ -190,7 +190,9 @@ def flagged_table_html(ctx: BriefContext) -> str:
     fl = ctx.flagged.copy()
     if fl.empty:
         return "<p>이번 분기에는 주의 이상 단계로 제안된 밀집지역이 없습니다.</p>"
-    dec = fl["decided_stage"].where(fl["decided_stage"] == "", fl["decided_stage"] + " (" + fl["decided_date"] + ")")
+    dec = fl["decided_stage"].where(
+        fl["decided_stage"] == "",
+        fl["decided_quarter"].map(quarter_label) + " " + fl["decided_stage"] + " (" + fl["decided_date"] + ")")
     fl["decided_stage"] = dec.where(fl["decided_note"] == "", dec + " " + fl["decided_note"])
     fl["decided_stage"] = fl["decided_stage"].replace("", "미결정")
     return stage_table_html(fl, FLAGGED_COLUMNS, scale=ctx.scale)

@@ -26,7 +26,7 @@ INDICATOR_LABELS = {"workplaces": "사업장수", "employees": "종사자수", "
 STAGES_CSV_COLUMNS = [
     "quarter", "sido_code", "area_id", "area_name", "area_type", "workplaces", "employees", "payroll_krw",
     "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct", "employees_gap_pp", "stage", "reasons",
-    "prev_stage", "decided_stage", "decided_date", "decided_note",
+    "prev_stage", "decided_quarter", "decided_stage", "decided_date", "decided_note",
 ]
 
 DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
@@ -138,14 +138,16 @@ def load_decisions(path: str | Path | None, reference: pd.DataFrame | None = Non
     path = Path(path) if path else resolve_path(None, "decisions")
     if not path.is_file():
         return pd.DataFrame(columns=DECISION_COLUMNS)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment="#")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    kept = [i for i, line in enumerate(lines) if not line.lstrip().startswith("#")]  # whole-line comments only
+    df = pd.read_csv(io.StringIO("\n".join(lines[i] for i in kept)), dtype=str, keep_default_na=False)
     missing = [c for c in DECISION_COLUMNS if c not in df.columns]
     if missing:
         raise UserError(f"협의회 결정 파일 {path.name} 에 필요한 열이 없습니다: {', '.join(missing)}")
     known = dict(zip(reference["area_id"], reference["sido_code"])) if reference is not None else None
     seen = set()
     for i, r in enumerate(df.to_dict("records")):
-        where = f"{path.name} {i + 2}행"
+        where = f"{path.name} {kept[i + 1] + 1}행"
         q = r["quarter"].strip()
         if not (len(q) == 6 and q[:4].isdigit() and q[4] == "Q" and q[5] in "1234"):
             raise UserError(f"{where}: 분기 '{q}' 는 YYYYQn 형식이어야 합니다 (예: 2026Q3).")
@@ -177,8 +179,11 @@ def assign_stages(indicators: pd.DataFrame, quarter: str, decisions: pd.DataFram
     prev = hist[hist["quarter"] == shift_quarter(quarter, -1)].set_index("area_id")["stage"].to_dict()
     cur["prev_stage"] = [prev.get(a, "") for a in cur["area_id"]]
     dec = decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS)
-    dec = dec[dec["quarter"] == quarter].set_index("area_id")
-    for col, src in (("decided_stage", "decided_stage"), ("decided_date", "decided_date"), ("decided_note", "note")):
+    # The council's latest decision up to this quarter, so a past decision shows next to today's proposal.
+    dec = dec[dec["quarter"] <= quarter].sort_values("quarter").drop_duplicates("area_id", keep="last")
+    dec = dec.set_index("area_id")
+    for col, src in (("decided_quarter", "quarter"), ("decided_stage", "decided_stage"),
+                     ("decided_date", "decided_date"), ("decided_note", "note")):
         cur[col] = [dec[src].get(a, "") for a in cur["area_id"]]
     progs = {}
     for s in cur["sido_code"].unique():
