@@ -85,6 +85,20 @@ def test_a_five_step_scale_is_expressible_in_params_alone():
     assert propose_stage(row(e=-1), five)[0] == "양호"
 
 
+def test_the_shipped_chungnam_five_step_example_works_as_a_province_file(tmp_path):
+    (tmp_path / "params" / "regions").mkdir(parents=True)
+    (tmp_path / "params" / "default.yaml").write_text(
+        (project_root() / "params" / "default.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "params" / "regions" / "44.yaml").write_text(
+        (project_root() / "params" / "regions" / "44.example.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    sp = load_params("44", root=tmp_path)["stages"]
+    assert sp["scale"] == ["양호", "주의", "경고", "심각", "위험"]
+    assert propose_stage(row(w=-25, e=-22), sp)[0] == "위험"
+    assert propose_stage(row(e=-11), sp)[0] == "경고"
+    assert propose_stage(row(e=-11, gap=-12), sp)[0] == "심각"
+    assert load_params("44", root=tmp_path)["programmes"]["위험"][-1] == "사업전환"
+
+
 def test_province_override_file_changes_only_that_province(tmp_path):
     root = tmp_path
     (root / "params" / "regions").mkdir(parents=True)
