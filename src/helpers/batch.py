@@ -28,7 +28,7 @@ import pandas as pd
 from helpers import codes
 from helpers.errors import UserError
 from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
-from helpers.indicators import Panel, build_panel, latest_complete_quarter, resolve_raw_dir
+from helpers.indicators import Panel, build_panel, check_quarter, latest_complete_quarter, resolve_raw_dir
 from helpers.params import load_params, project_root, resolve_path
 from helpers.stages import assign_stages, load_decisions, stages_csv_bytes, write_atomic
 
@@ -194,6 +194,7 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
     t0 = time.perf_counter()
     root = project_root()
     sidos = parse_provinces(provinces)
+    quarter = check_quarter(quarter)
     raw, _ = resolve_raw_dir(raw_dir)
     areas_path = resolve_path(areas, "areas")
     panel = build_panel(raw, areas_path)

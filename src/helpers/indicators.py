@@ -42,6 +42,20 @@ _SUM_COLS = ["workplaces", "employees", "contribution_krw", "gained", "lost", "o
              "manufacturing_employees"]
 
 
+def check_quarter(quarter: str | None) -> str | None:
+    """A user-given quarter in YYYYQn form (None passes); anything else is a Korean UserError."""
+    import re
+
+    from helpers.errors import UserError
+
+    if quarter is None:
+        return None
+    q = str(quarter).strip().upper()
+    if not re.fullmatch(r"(19|20)[0-9]{2}Q[1-4]", q):
+        raise UserError(f"분기 '{quarter}' 는 YYYYQn 형식이어야 합니다 (예: 2026Q3).")
+    return q
+
+
 def quarter_of(month: str) -> str:
     """'2026-08' → '2026Q3'."""
     y, m = int(month[:4]), int(month[5:7])

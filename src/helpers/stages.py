@@ -223,10 +223,11 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
 
 def cli_stages(args) -> int:
     """`python -m helpers stages`: the stage table for every province, without notebooks."""
-    from helpers.indicators import build_panel, latest_complete_quarter
+    from helpers.indicators import build_panel, check_quarter, latest_complete_quarter
 
+    quarter = check_quarter(args.quarter)
     panel = build_panel(args.raw_dir, args.areas)
-    quarter = args.quarter or latest_complete_quarter(panel.indicators)
+    quarter = quarter or latest_complete_quarter(panel.indicators)
     if quarter is None:
         raise UserError("세 달이 모두 있는 분기가 없습니다. 월별 파일을 더 넣어 주세요.")
     if quarter not in set(panel.indicators["quarter"]):
