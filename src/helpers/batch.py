@@ -106,7 +106,9 @@ class WarmKernel:
             from jupyter_client.manager import AsyncKernelManager
 
             self.km = AsyncKernelManager(kernel_name=KERNEL)
-            asyncio.run(self.km.start_kernel())
+            # The kernel only talks to this process over loopback; its start-up warning about unencrypted
+            # TCP would only clutter the batch's output.
+            asyncio.run(self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"]))
         else:
             self._reset()
         return self.km
