@@ -20,8 +20,8 @@ e = html.escape
 
 
 def quarter_label(quarter: str) -> str:
-    """'2026Q3' → '2026년 3분기'."""
-    return f"{quarter[:4]}년 {quarter[-1]}분기"
+    """'2026Q3' → '2026년 3분기' ('' stays '')."""
+    return f"{quarter[:4]}년 {quarter[-1]}분기" if quarter else ""
 
 
 @dataclass
