@@ -184,18 +184,39 @@ FLAGGED_COLUMNS = {
 
 
 def flagged_table_html(ctx: BriefContext) -> str:
-    """Areas at 주의 or worse: indicators, changes, reasons, the council's decision and linked programmes."""
-    from helpers.report import stage_table_html
+    """Areas at 주의 or worse: one row of numbers, then a full-width row of reasons and linked programmes —
+    nine columns fit an A4 page and a phone, unlike a fourteen-column table."""
+    from helpers.charts import fmt_int, fmt_pct, fmt_pp
+    from helpers.report import stage_chip_html
 
-    fl = ctx.flagged.copy()
+    fl = ctx.flagged
     if fl.empty:
         return "<p>이번 분기에는 주의 이상 단계로 제안된 밀집지역이 없습니다.</p>"
-    dec = fl["decided_stage"].where(
-        fl["decided_stage"] == "",
-        fl["decided_quarter"].map(quarter_label) + " " + fl["decided_stage"] + " (" + fl["decided_date"] + ")")
-    fl["decided_stage"] = dec.where(fl["decided_note"] == "", dec + " " + fl["decided_note"])
-    fl["decided_stage"] = fl["decided_stage"].replace("", "미결정")
-    return stage_table_html(fl, FLAGGED_COLUMNS, scale=ctx.scale)
+    head = ("<tr><th>밀집지역</th><th>제안 단계</th><th>전분기</th><th>협의회 결정</th><th>종사자수</th>"
+            "<th>종사자 전년비</th><th>사업장 전년비</th><th>총급여 전년비</th><th>시도 대비 격차</th></tr>")
+    rows = []
+    for r in fl.itertuples(index=False):
+        if r.decided_stage:
+            decided = (f"{stage_chip_html(r.decided_stage, ctx.scale)}<br><small>{e(quarter_label(r.decided_quarter))} "
+                       f"{e(r.decided_date)}{' · ' + e(r.decided_note) if r.decided_note else ''}</small>")
+        else:
+            decided = "미결정"
+        cells = [("제안 단계", stage_chip_html(r.stage, ctx.scale), ""),
+                 ("전분기", stage_chip_html(r.prev_stage, ctx.scale), ""),
+                 ("협의회 결정", decided, ""),
+                 ("종사자수", f"{fmt_int(r.employees)}명", "num"),
+                 ("종사자 전년비", fmt_pct(r.employees_yoy_pct), "num"),
+                 ("사업장 전년비", fmt_pct(r.workplaces_yoy_pct), "num"),
+                 ("총급여 전년비", fmt_pct(r.payroll_yoy_pct), "num"),
+                 ("시도 대비 격차", fmt_pp(r.employees_gap_pp), "num")]
+        tds = "".join(f'<td class="{cls}" data-label="{label}">{val}</td>' for label, val, cls in cells)
+        rows.append(
+            f'<tr class="flagged-main"><th scope="row">{e(r.area_name)}<br><small>{e(r.area_type)}</small></th>{tds}</tr>'
+            f'<tr class="flagged-detail"><td colspan="9"><strong>판단 근거</strong>: {e(r.reasons)}'
+            f"<br><strong>연계 지원사업</strong>: {e(r.programmes) or '–'}</td></tr>"
+        )
+    return f'<table class="flagged"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
 
 
 def all_areas_table_html(ctx: BriefContext) -> str:

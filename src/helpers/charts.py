@@ -953,7 +953,9 @@ def area_typology(indicators: pd.DataFrame, sido_code: str, k: int = 4, quarters
     Returns one row per area: area_id, area_name, cluster (0 = the cluster whose centre fell most),
     type_label (Korean, from the centre's shape: '지속 감소형', '회복형', '안정형', '변동형', …),
     change_pct (the area's own change over the window, %). Areas without usable data get cluster −1
-    and '자료 부족'. Fewer distinct paths than `k` lowers k. `.attrs` holds the window and centres.
+    and '자료 부족'. k is lowered to half the number of areas (two areas per type at least) and to the
+    number of distinct paths; clusters whose centres get the same shape name share it.
+    `.attrs` holds the window and centres.
     """
     sido_code = str(sido_code)
     window = quarter_window(indicators["quarter"], quarters, quarter)
@@ -965,7 +967,8 @@ def area_typology(indicators: pd.DataFrame, sido_code: str, k: int = 4, quarters
     if len(good):
         X = good.to_numpy()
         n_distinct = len(np.unique(np.round(X, 6), axis=0))
-        k_eff = max(1, min(int(k), len(good), n_distinct))
+        # At least two areas per type on average: a "type" of one area tells a council nothing.
+        k_eff = max(1, min(int(k), len(good) // 2, n_distinct))
         if k_eff == 1:
             raw = np.zeros(len(good), dtype=int)
             cents = X.mean(axis=0, keepdims=True)
@@ -980,15 +983,7 @@ def area_typology(indicators: pd.DataFrame, sido_code: str, k: int = 4, quarters
         labels[good.index] = [remap[int(c)] for c in raw]
         centres = pd.DataFrame(cents[order], columns=window)
     type_of = {c: describe_path(centres.loc[c].to_numpy()) for c in centres.index}
-    # Two clusters with the same shape name: tell them apart by strength of change.
-    by_label: dict[str, list[int]] = {}
-    for c, t in type_of.items():
-        by_label.setdefault(t, []).append(c)
-    for t, cs in by_label.items():
-        if len(cs) > 1:
-            cs = sorted(cs, key=lambda c: abs(centres.loc[c].iloc[-1] - centres.loc[c].iloc[0]), reverse=True)
-            for i, c in enumerate(cs):
-                type_of[c] = f"{t} {'ABCDEFGH'[i]}"
+    # Clusters whose centres have the same shape name are one type for the reader: they share the label.
     change = (paths.iloc[:, -1] - paths.iloc[:, 0]) if paths.shape[1] else pd.Series(np.nan, index=paths.index)
     out = pd.DataFrame({
         "area_id": paths.index.astype(str),
@@ -1002,7 +997,7 @@ def area_typology(indicators: pd.DataFrame, sido_code: str, k: int = 4, quarters
     return out
 
 
-_CLUSTER_COLORS = ["#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+_CLUSTER_COLORS = ["#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 _CLUSTER_STYLES = ["-", "--", "-.", ":"]
 
 
@@ -1021,7 +1016,10 @@ def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
     valid = typology[typology["cluster"] >= 0]
     if valid.empty:
         return _no_data(ax)
-    for c, grp in valid.groupby("cluster", sort=True):
+    # One line per type (clusters sharing a type name are drawn as one); colour by the type's first cluster.
+    order = valid.groupby("type_label")["cluster"].min().sort_values()
+    for type_label, c in order.items():
+        grp = valid[valid["type_label"] == type_label]
         i = int(c)  # cluster 0 fell most: the same colour order in every province
         color = _CLUSTER_COLORS[i % len(_CLUSTER_COLORS)]
         sub = paths.reindex(grp["area_id"])

@@ -1,0 +1,53 @@
+"""The brief's text sections: what a council member reads, escaped and in Korean."""
+
+import pandas as pd
+
+from helpers import brief
+from helpers.indicators import panel_from_months, quarter_months
+from tests.factories import month_frame, reference, workplace
+
+REF = reference([
+    {"area_id": "48-001", "area_name": "<script>alert(1)</script>", "bjd_codes": ["48310101"]},
+    {"area_id": "48-002", "area_name": "창원국가산업단지", "bjd_codes": ["48123101"]},
+])
+
+
+def panel(synthetic=True):
+    months = []
+    for q, shrink in (("2025Q2", 100), ("2025Q3", 100), ("2026Q2", 100), ("2026Q3", 70)):
+        for m in quarter_months(q):
+            rows = [workplace(f"w{i}", "4831010100", shrink // 10) for i in range(10)]
+            rows += [workplace(f"c{i}", "4812310100", 10) for i in range(10)]
+            months.append((m, month_frame(m, rows)))
+    return panel_from_months(months, REF, synthetic=synthetic)
+
+
+def test_flagged_areas_show_escaped_names_reasons_and_programmes(monkeypatch):
+    ctx = brief.brief_context(panel(), "48", "2026Q3")
+    monkeypatch.setattr(type(ctx), "decisions", property(lambda self: pd.DataFrame(
+        [{"quarter": "2026Q3", "area_id": "48-001", "decided_stage": "주의", "decided_date": "2026-10-20",
+          "note": "<b>현장</b>"}])))
+    html = brief.flagged_table_html(ctx)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "판단 근거" in html and "사업전환" in html
+    assert "2026년 3분기" in html and "&lt;b&gt;현장&lt;/b&gt;" in html
+
+
+def test_title_and_summary_say_synthetic_and_count_stages():
+    ctx = brief.brief_context(panel(), "48", "2026Q3")
+    title = brief.title_html(ctx)
+    assert "경상남도" in title and "2026년 3분기" in title and "합성(가상) 자료" in title
+    summary = brief.summary_html(ctx)
+    assert "밀집지역 <strong>2곳</strong>" in summary and "심각 1곳" in summary
+
+
+def test_real_data_carry_no_synthetic_notice():
+    ctx = brief.brief_context(panel(synthetic=False), "48", "2026Q3")
+    assert "합성(가상)" not in brief.title_html(ctx)
+    assert "합성(가상)" not in brief.methods_html(ctx)
+
+
+def test_methods_state_the_payroll_lower_bound_and_the_rules_in_force():
+    text = brief.methods_html(brief.brief_context(panel(), "48", "2026Q3"))
+    assert "하한 추정치" in text and "9%" in text
+    assert "-10% 이하" in text and "판단유보" in text
