@@ -266,26 +266,55 @@ def methods_html(ctx: BriefContext) -> str:
     ])
 
 
+QUALITY_HEADERS = {
+    "file": "파일", "months": "자료 월", "encoding": "인코딩", "read": "읽은 행", "accepted": "채택",
+    "rejected": "격리", "duplicates": "중복", "undecodable_bytes": "깨진 바이트", "status": "읽기",
+    "use": "사용", "excluded_months": "제외된 월", "note": "비고",
+}
+MATCH_HEADERS = {
+    "sido_code": "시도", "workplaces": "사업장", "employees": "종사자", "dense_workplaces": "밀집지역 사업장",
+    "dense_employees": "밀집지역 종사자", "dense_workplace_share_pct": "사업장 비중(%)",
+    "dense_employee_share_pct": "종사자 비중(%)", "areas": "밀집지역 수", "areas_without_match": "배정 0곳인 지역",
+    "overlap_pairs": "겹침(코드·도로명 쌍)",
+}
+
+
+def _table(df: pd.DataFrame, headers: dict[str, str]) -> str:
+    out = df.rename(columns=headers)
+    return ('<div class="sme-table-wrap">' + out.to_html(index=False, escape=True, border=0, na_rep="–",
+                                                          float_format=lambda x: f"{x:,.1f}") + "</div>")
+
+
 def quality_html(panel: Panel, sido_code: str | None = None) -> str:
-    """Data-quality section for analysts: files read, rows rejected, missing months, matching results."""
+    """Data-quality section for analysts: files read (read = accepted + rejected + duplicates), missing
+    months, and how workplaces were matched to dense areas."""
     parts = []
     q = panel.quality
     if len(q):
-        parts.append("<h4>파일별 읽기 결과</h4>" + q.to_html(index=False, escape=True, border=0))
+        q = q.copy()
+        totals = {c: int(q[c].sum()) for c in ("read", "accepted", "rejected", "duplicates", "undecodable_bytes")}
+        parts.append(f"<p>파일 {len(q):,}개: 읽은 행 {totals['read']:,} = 채택 {totals['accepted']:,} + 격리 "
+                     f"{totals['rejected']:,} + 중복 {totals['duplicates']:,}; cp949 로 읽히지 않은 바이트 "
+                     f"{totals['undecodable_bytes']:,}개 (행은 유지). 격리된 행은 캐시 폴더의 quarantine.csv 에 "
+                     "이유와 함께 있습니다.</p>")
+        parts.append("<h4>파일별 읽기 결과</h4>" + _table(q, QUALITY_HEADERS))
     parts.append(f"<p>자료 월: {panel.months[0]} ~ {panel.months[-1]} ({len(panel.months)}개월). 빠진 달: "
                  f"{', '.join(panel.missing_months) or '없음'}</p>")
     mr = panel.match_report
     if len(mr):
         if sido_code:
             mr = mr[mr["sido_code"] == sido_code]
-        parts.append("<h4>밀집지역 배정 (최근 월)</h4>" + mr.to_html(index=False, escape=True, border=0,
-                                                                 float_format=lambda x: f"{x:,.1f}"))
+        parts.append("<h4>밀집지역 배정 (최근 월, 등록 사업장)</h4>" + _table(mr, MATCH_HEADERS))
     ov = panel.overlaps
+    if sido_code and len(ov):
+        ov = ov[ov["bjd_code"].astype(str).str[:2] == sido_code]
     if len(ov):
-        if sido_code:
-            ov = ov[ov["bjd_code"].astype(str).str[:2] == sido_code]
-        parts.append(f"<h4>겹치는 밀집지역 ({len(ov)}건, 가장 긴 법정동코드·도로명 지정 지역 우선)</h4>"
-                     + ov.head(50).to_html(index=False, escape=True, border=0))
+        parts.append(f"<h4>여러 밀집지역에 걸친 사업장 위치 ({len(ov):,}건) — 가장 긴 법정동코드, 같은 길이면 도로명 "
+                     "지정 지역이 우선</h4>" + _table(ov.head(50), {
+                         "bjd_code": "법정동코드", "road_name": "도로명", "chosen_area_id": "배정된 지역",
+                         "other_area_ids": "함께 해당하는 지역"}))
+    else:
+        parts.append("<p>여러 밀집지역에 함께 해당하는 사업장 위치는 없습니다.</p>")
     return "\n".join(parts)
 
 
