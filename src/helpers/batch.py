@@ -8,7 +8,6 @@ analyst HTML showing the error; it is listed as failed in the index and the mani
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -28,9 +27,10 @@ import pandas as pd
 from helpers import codes
 from helpers.errors import UserError
 from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
+from helpers.files import sha256_file, write_atomic
 from helpers.indicators import Panel, build_panel, check_quarter, latest_complete_quarter, resolve_raw_dir
 from helpers.params import load_params, project_root, resolve_path
-from helpers.stages import assign_stages, load_decisions, stages_csv_bytes, write_atomic
+from helpers.stages import assign_stages, load_decisions, stages_csv_bytes
 
 KERNEL = "python3"  # the kernel of the running interpreter (.venv), whatever the notebook metadata says
 PACKAGES = ("pandas", "papermill", "nbconvert", "seaborn", "matplotlib", "ipywidgets", "jupyterlab", "pyarrow",
@@ -57,14 +57,6 @@ def parse_provinces(value: str | None) -> list[str]:
     if bad:
         raise UserError(f"알 수 없는 시도코드: {', '.join(bad)}. 가능한 값: all 또는 {', '.join(codes.SIDO_NAMES)}")
     return list(dict.fromkeys(out))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -281,11 +273,12 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
         "workers": workers,
         "inputs": {
             "raw_dir": str(raw),
-            "raw_files": [{"file": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size}
-                          for p in sorted(raw.glob("*.csv"))],
+            # Hashes from the ingest state: a real quarter is ~3 GB of CSV, not worth reading twice.
+            "raw_files": [{"file": r["file"], "sha256": r.get("sha256", ""), "months": r.get("months", ""),
+                           "use": r.get("use", "")} for r in panel.quality.to_dict("records")],
             "months": panel.months,
             "missing_months": panel.missing_months,
-            "areas": {"file": str(areas_path), "sha256": _sha256(areas_path)},
+            "areas": {"file": str(areas_path), "sha256": sha256_file(areas_path)},
         },
         "parameters": _params_safe(sidos),
         "versions": _versions(),

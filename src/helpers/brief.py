@@ -297,7 +297,7 @@ def quality_html(panel: Panel, sido_code: str | None = None) -> str:
                      f"{totals['rejected']:,} + 중복 {totals['duplicates']:,}; cp949 로 읽히지 않은 바이트 "
                      f"{totals['undecodable_bytes']:,}개 (행은 유지). 격리된 행은 캐시 폴더의 quarantine.csv 에 "
                      "이유와 함께 있습니다.</p>")
-        parts.append("<h4>파일별 읽기 결과</h4>" + _table(q, QUALITY_HEADERS))
+        parts.append("<h4>파일별 읽기 결과</h4>" + _table(q[[c for c in QUALITY_HEADERS if c in q]], QUALITY_HEADERS))
     parts.append(f"<p>자료 월: {panel.months[0]} ~ {panel.months[-1]} ({len(panel.months)}개월). 빠진 달: "
                  f"{', '.join(panel.missing_months) or '없음'}</p>")
     mr = panel.match_report

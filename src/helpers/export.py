@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from helpers.files import atomic_path
 
 # Korean headers for the indicator table (units in brackets).
 INDICATOR_HEADERS: dict[str, str] = {
@@ -25,20 +25,12 @@ INDICATOR_HEADERS: dict[str, str] = {
 }
 
 
-def _atomic_target(path: Path) -> tuple[Path, Path]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    return path, Path(tmp)
-
-
 def write_csv_bom(df: pd.DataFrame, path: str | Path, headers: dict[str, str] | None = None) -> Path:
     """CSV in UTF-8 with BOM, written atomically; `headers` renames columns for people."""
-    path, tmp = _atomic_target(Path(path))
     out = df.rename(columns=headers) if headers else df
-    out.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return Path(path)
 
 
 def write_xlsx(df: pd.DataFrame, path: str | Path, headers: dict[str, str], sheet: str = "표",
@@ -47,11 +39,10 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, headers: dict[str, str], shee
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    path, tmp = _atomic_target(Path(path))
     cols = [c for c in df.columns]
     out = df[cols].rename(columns={c: headers.get(c, c) for c in cols})
     start = 2 if title else 0
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         out.to_excel(xw, index=False, sheet_name=sheet[:31], startrow=start)
         ws = xw.sheets[sheet[:31]]
         if title:
@@ -73,5 +64,4 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, headers: dict[str, str], shee
             width = max([len(str(headers.get(c, c)))] + [len(str(v)) for v in df[c].head(200).tolist()])
             ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.3), 60)
         ws.freeze_panes = ws.cell(row=hdr + 1, column=1)
-    os.replace(tmp, path)
-    return path
+    return Path(path)

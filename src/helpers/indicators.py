@@ -359,5 +359,7 @@ def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = No
     cache = nps.cache_dir_for(raw_dir)
     months = nps.available_months(cache)
     pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
+    quality = summary.to_frame()
+    quality["sha256"] = [f.sha256 for f in summary.files]
     return panel_from_months(pairs, reference, params["payroll"]["contribution_rate"], synthetic=synthetic,
-                             source=str(raw_dir), quality=summary.to_frame())
+                             source=str(raw_dir), quality=quality)

@@ -70,6 +70,7 @@ import pyarrow.parquet as pq
 
 from helpers.codes import ALL_CHANGES, to_current
 from helpers.errors import UserError
+from helpers.files import atomic_path, sha256_file, write_atomic
 from helpers.schema import CACHE_COLUMNS, NPS_COLUMNS, RENAME
 
 CACHE_VERSION = 1
@@ -751,26 +752,18 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 # Cache
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _write_parquet(table: pa.Table, path: Path, meta: dict[str, str] | None = None) -> None:
     """zstd Parquet, written atomically, with `meta` as key-value metadata.
 
     Statistics only where a filter may use them (string min/max of 600,000 names cost more than the
     compression). No stored Arrow schema: dictionary-encoded columns are read back as plain strings,
     and `load_months` applies the cache dtypes."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     stats = [c for c in ("month", "sido_code", "sigungu_code", "status") if c in table.column_names]
-    with pq.ParquetWriter(tmp, table.schema, compression="zstd", store_schema=False,
-                          write_statistics=stats or False) as writer:
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd", store_schema=False,
+                                                    write_statistics=stats or False) as writer:
         writer.write_table(table)
         if meta:
             writer.add_key_value_metadata(meta)
-    os.replace(tmp, path)
 
 
 def _parquet_source(path: Path) -> str | None:
@@ -805,14 +798,6 @@ def cache_dir_for(raw_dir: str | os.PathLike, cache_root: str | os.PathLike | No
     root = Path(cache_root) if cache_root is not None else resolve_path(None, "cache_dir")
     slug = re.sub(r"[^A-Za-z0-9_]+", "_", f"{raw.parent.name}-{raw.name}").strip("_") or "raw"
     return root / f"{slug[:40]}-{hashlib.sha1(str(raw).encode('utf-8')).hexdigest()[:8]}"
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(8 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _load_state(cache_dir: Path, raw_dir: Path) -> dict:
@@ -865,7 +850,7 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
         old = old_files.get(name)
         if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
             unchanged = True
-        elif old and old["size"] == st.st_size and _sha256_file(p) == old["sha256"]:
+        elif old and old["size"] == st.st_size and sha256_file(p) == old["sha256"]:
             unchanged = True
         else:
             unchanged = False
@@ -976,13 +961,13 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
     pieces = [pq.read_table(q_dir / new_files[n]["quarantine"]) for n in sorted(new_files)
               if new_files[n]["quarantine"]]
     quarantine = pa.concat_tables(pieces) if pieces else _QUARANTINE_SCHEMA.empty_table()
-    _atomic_write_bytes(cache_dir / "quarantine.csv",
+    write_atomic(cache_dir / "quarantine.csv",
                         quarantine.to_pandas().to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
     state = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "files": new_files,
              "months": {m: {"source": w, "sha256": sha_of(w), "rows": candidates[m][w]}
                         for m, w in sorted(winners.items())}}
-    _atomic_write_bytes(cache_dir / "state.json",
+    write_atomic(cache_dir / "state.json",
                         json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
 
     months = sorted(winners)

@@ -18,7 +18,6 @@ import copy
 import html
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from html.parser import HTMLParser
 from importlib.resources import files
@@ -38,6 +37,7 @@ from helpers.charts import (
     stage_palette,
     text_color_on,
 )
+from helpers.files import write_text_atomic
 
 BRIEF_TAG = "brief"
 ANALYSIS_ONLY_TAG = "analysis-only"
@@ -60,22 +60,6 @@ class SelfContainedError(RuntimeError):
 
 # ---------------------------------------------------------------------------------------------
 # Small writers.
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 text via a temporary file in the same folder and `os.replace`, so a crash never
-    leaves a half-written page that looks complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def page_css() -> str:

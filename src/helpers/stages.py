@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.errors import UserError
+from helpers.files import write_atomic
 from helpers.indicators import shift_quarter
 from helpers.params import load_params, resolve_path
 
@@ -204,21 +203,6 @@ def stages_csv_bytes(stages: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     df.to_csv(buf, index=False, lineterminator="\n", float_format="%.2f")
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
-
-
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write bytes to `path` via a temporary file and rename, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def cli_stages(args) -> int:
