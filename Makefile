@@ -19,8 +19,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# JupyterLab on notebooks/ with the .venv kernel ("SME 위기모니터링 (.venv)") and the widget extension
+# from PyPI (jupyterlab_widgets). Nothing is fetched at run time: no news feed (and no question about
+# it), no update check, no PyPI extension manager; a notebook's kernel starts without asking.
+# Extra options: `make lab LAB_ARGS="--no-browser --port 8890"`.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	test -f $(VENV)/share/jupyter/kernels/sme-monitor/kernel.json || $(BIN)/python -m ipykernel install --sys-prefix --name sme-monitor --display-name "SME 위기모니터링 (.venv)" >/dev/null
+	mkdir -p $(VENV)/etc/jupyter/labconfig
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}, "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' > $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.extension_manager=readonly $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py

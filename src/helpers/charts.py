@@ -1139,6 +1139,7 @@ def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
         return _no_data(ax, "밀집지역을 선택하면 추이를 그립니다")
     tick, fmt = _value_formatter(kind)
     x = np.arange(len(window))
+    ends: list[tuple[float, float, str]] = []
     series = [(uid, grp) for uid, grp in areas.groupby("unit_id", sort=False)]
     prov = frame[frame["level"] == "province"]
     if len(prov):
@@ -1155,18 +1156,37 @@ def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
         ax.plot(x, y, label=name, ms=5, **style)
         ok = np.where(~np.isnan(y))[0]
         if len(ok):
-            j = ok[-1]
-            ax.annotate(fmt(y[j]), (x[j], y[j]), xytext=(6, 0), textcoords="offset points", va="center",
-                        fontsize=8, color=style["color"])
+            ends.append((x[ok[-1]], y[ok[-1]], style["color"]))
     if kind in ("yoy", "pp", "net"):
         ax.axhline(0, color="#333333", lw=0.8, zorder=0)
     ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
     ax.set_xlim(-0.3, len(window) - 0.2 + 0.1 * len(window))
+    _end_labels(ax, ends, fmt)
     ax.set_ylabel(label.split(" (")[-1].rstrip(")") if " (" in label else label, fontsize=9)
     ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(tick))
     ax.set_title(title or label, loc="left", fontsize=11, fontweight="bold")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=min(len(series), 3), frameon=False)
     return ax
+
+
+def _end_labels(ax, ends: list[tuple[float, float, str]], fmt, gap_pt: float = 10.0) -> None:
+    """Value labels at line ends, pushed apart vertically (at least `gap_pt` points) so close values
+    stay readable; each keeps its line's colour."""
+    if not ends:
+        return
+    ax.figure.canvas.draw_idle()
+    to_pt = 72.0 / ax.figure.dpi
+    ys = [ax.transData.transform((x, y))[1] * to_pt for x, y, _ in ends]
+    order = sorted(range(len(ends)), key=lambda i: ys[i])
+    placed: dict[int, float] = {}
+    prev = -math.inf
+    for i in order:
+        placed[i] = max(ys[i], prev + gap_pt)
+        prev = placed[i]
+    shift = (sum(placed.values()) - sum(ys)) / len(ys)  # centre the block on the true values
+    for i, (x, y, color) in enumerate(ends):
+        ax.annotate(fmt(y), (x, y), xytext=(6, placed[i] - ys[i] - shift), textcoords="offset points",
+                    va="center", fontsize=8, color=color)
 
 
 def _area_points(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str) -> pd.DataFrame:

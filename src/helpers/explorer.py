@@ -265,9 +265,10 @@ class Explorer:
                 if not term or term in self._option_label(r).lower()]
         if default_selection:
             self._selected = self._default_areas()
-        self.area_select.options = opts
         visible = {v for _, v in opts}
-        self.area_select.value = tuple(a for a in self._selected if a in visible)
+        with self.area_select.hold_sync():  # one message: the browser never sees a stale index
+            self.area_select.options = opts
+            self.area_select.value = tuple(a for a in self._selected if a in visible)
         self._show_chosen()
 
     def _default_areas(self) -> list[str]:
@@ -366,7 +367,7 @@ class Explorer:
         chosen = set(self.selected_area_ids)
         df = ctx.stages.sort_values(["stage_rank", "area_id"], ascending=[False, True]).copy()
         df["selected"] = df["area_id"].astype(str).isin(chosen)
-        df["chosen"] = df["selected"].map({True: "✔ 선택", False: ""})
+        df["chosen"] = df["selected"].map({True: "✔", False: ""})
         self.table_frame = df.reset_index(drop=True)
         table = stage_table_html(df, TABLE_COLUMNS, scale=ctx.scale,
                                  caption=f"{ctx.province} 밀집지역 ({brief.quarter_label(ctx.quarter)}, "
