@@ -36,7 +36,8 @@ def test_two_provinces_produce_briefs_tables_index_and_manifest(batch):
     assert manifest["quarter"] == "2026Q3" and manifest["synthetic"] is True
     assert [p["status"] for p in manifest["provinces"]] == ["ok", "ok"]
     for s in ("26", "48"):
-        for f in ("brief.html", "analysis.html", "regional_monitoring.ipynb", "indicators.csv", "indicators.xlsx"):
+        for f in ("brief.html", "analysis.html", "regional_monitoring.ipynb", "indicators.csv", "indicators.xlsx",
+                  "survey_candidates.csv", "survey_candidates.xlsx"):
             assert (q / s / f).is_file(), f"{s}/{f}"
     assert (q / "index.html").is_file() and not manifest["index_error"]
     on_disk = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
@@ -53,7 +54,12 @@ def test_the_brief_has_no_code_and_says_the_data_are_synthetic(batch):
     analysis = (q / "48" / "analysis.html").read_text(encoding="utf-8")
     assert "합성(가상) 자료" in brief and "합성(가상) 자료" in (q / "index.html").read_text(encoding="utf-8")
     assert "brief_context" not in brief and "brief_context" in analysis
-    assert "survey" not in brief.lower()
+    assert "survey" not in brief.lower() and "실태조사 후보" not in brief
+    # The survey list names workplaces; no workplace name from it may reach the council brief.
+    import pandas as pd
+
+    names = pd.read_csv(q / "48" / "survey_candidates.csv", encoding="utf-8-sig", dtype=str)
+    assert len(names) and not any(n in brief for n in names.iloc[:, list(names.columns).index("사업장명")])
     for heading in ("핵심 요약", "지역 경기동향", "밀집지역 지도", "주의·심각 지역", "방법 및 자료"):
         assert heading in brief
 

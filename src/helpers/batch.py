@@ -154,6 +154,11 @@ def run_province(sido_code: str, quarter: str, panel: Panel, panel_dir: Path, ou
                                params_for=load_params)
         res.counts = {k: int(v) for k, v in stages["stage"].value_counts().sort_index().items()}
         write_province_tables(panel, sido_code, stage_dir)
+        # The next step of the workflow (실태조사): analysts only, never part of the brief.
+        from helpers.survey import survey_candidates, write_survey_candidates
+
+        write_survey_candidates(survey_candidates(panel, stages, quarter, sido_code), stage_dir,
+                                synthetic=panel.synthetic)
         res.status = "ok"
     except Exception as exc:  # noqa: BLE001 — one province's failure must not stop the others
         stages = None
