@@ -480,24 +480,8 @@ def province_map(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str, ax=N
     ax = _new_ax(ax, (8, 8))
     scale = _scale_for(stages, scale)
     pal, mk = stage_palette(scale), stage_markers(scale)
-    df = stages[stages["sido_code"].astype(str) == sido_code].copy()
-    ref_cols = [c for c in ("area_id", "lat", "lon", "sigungu_code") if c in areas.columns]
-    df = df.drop(columns=[c for c in ("lat", "lon", "sigungu_code") if c in df.columns and c in ref_cols])
-    df = df.merge(areas[ref_cols], on="area_id", how="left")
-    for c in ("lat", "lon"):
-        df[c] = pd.to_numeric(df.get(c), errors="coerce")
+    df = _area_points(stages, areas, sido_code)  # areas without lat/lon spread around their sigungu's point
     shapes = _sigungu_shapes(sido_code)
-    centre = {code: pt for code, _, _, pt in shapes}
-    df["approx"] = df["lat"].isna() | df["lon"].isna()
-    if df["approx"].any() and "sigungu_code" in df:
-        # Spread areas sharing a fallback point on a small circle so they stay visible.
-        k = df[df["approx"]].groupby("sigungu_code").cumcount()
-        pts = df.loc[df["approx"], "sigungu_code"].astype(str).map(centre)
-        ang = k * 2.4
-        rad = np.where(k > 0, 0.012 * np.sqrt(k), 0.0)
-        df.loc[df["approx"], "lon"] = [p[0] if isinstance(p, tuple) else np.nan for p in pts] + rad * np.cos(ang)
-        df.loc[df["approx"], "lat"] = [p[1] if isinstance(p, tuple) else np.nan for p in pts] + rad * np.sin(ang)
-    df = df.dropna(subset=["lat", "lon"])
 
     _draw_shapes(ax, [g for _, _, g, _ in shapes])
     sido_geom = _sido_shape(sido_code)
