@@ -233,3 +233,14 @@ def test_fig_to_html_embeds_a_png_data_uri_with_escaped_alt_text():
     assert out.startswith('<img class="sme-figure" src="data:image/png;base64,iVBOR')
     assert 'alt="경남 &quot;지도&quot; &lt;1&gt;"' in out
     assert not plt.fignum_exists(fig.number)
+
+
+def test_hangul_renders_on_axes_made_before_any_korean_theme():
+    matplotlib.rcdefaults()  # as in a fresh kernel that never called use_korean_theme()
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts.trend_chart(indicators_frame(), "48", value="employees", ax=ax)
+        fig.canvas.draw()
+    plt.close(fig)
+    assert not [w for w in caught if "missing from font" in str(w.message)]

@@ -221,6 +221,10 @@ def ensure_korean_font() -> None:
 def _new_ax(ax, figsize: tuple[float, float]):
     ensure_korean_font()
     if ax is not None:
+        # Axes made before the font was set keep their title/label Text objects: give them the Hangul font.
+        for t in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label):
+            t.set_fontfamily(FONT_FAMILY)
+        ax.tick_params(labelfontfamily=FONT_FAMILY)
         return ax
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
