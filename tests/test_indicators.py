@@ -62,6 +62,13 @@ def test_withdrawn_and_duplicated_workplaces_never_inflate_workplaces():
     assert ind(p, "area", "48-001", "2026Q3").workplaces == 1
 
 
+def test_a_withdrawn_rows_stale_contribution_is_not_payroll():
+    a = workplace("a", "4831010100", 10, contribution=900_000)
+    gone = workplace("x", "4831010100", 0, status=2, withdrawn="2025-01-03", contribution=450_000)
+    p = build([(m, [a, gone]) for m in months("2026Q3")])
+    assert ind(p, "area", "48-001", "2026Q3").payroll_krw == pytest.approx(3 * 900_000 / 0.09)
+
+
 def test_year_on_year_changes_and_gap_to_the_province():
     # Area: 100 → 80 employees (−20%). Rest of the province: 100 → 120. Province: 200 → 200 (0%).
     def q(area_emp, rest_emp):
@@ -82,6 +89,7 @@ def test_a_quarter_with_a_missing_month_is_marked_incomplete_not_filled():
     r = ind(p, "area", "48-001", "2026Q3")
     assert not r.complete and r.months_present == 2
     assert r.employees == pytest.approx(10)  # mean of the months present, not a zero for the gap
+    assert math.isnan(r.payroll_krw)  # a two-month sum would look like a collapse: left empty
     assert p.missing_months == ["2026-08"]
 
 

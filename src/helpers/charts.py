@@ -32,6 +32,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from helpers.codes import SIDO_NAMES, SIDO_SHORT, boundary_geometries, boundary_meta
+from helpers.stages import fmt_signed
 
 KOREAN_FONT = "NanumGothic"
 # DejaVu Sans (bundled with matplotlib) supplies the glyphs NanumGothic lacks, e.g. the true minus.
@@ -149,13 +150,13 @@ def fmt_int(x: object) -> str:
 
 
 def fmt_pct(x: object) -> str:
-    """Signed percent with one decimal: 3.21 → '+3.2%', -12.34 → '−12.3%', 0 → '0.0%'."""
-    return MISSING if _is_missing(x) else f"{_signed(x)}%"
+    """Signed percent with one decimal: 3.21 → '+3.2%', -12.34 → '−12.3%', 0 → '0.0%' (the reasons' format)."""
+    return MISSING if _is_missing(x) else fmt_signed(float(x), "%")
 
 
 def fmt_pp(x: object) -> str:
     """Signed percentage points with one decimal: -4 → '−4.0%p'."""
-    return MISSING if _is_missing(x) else f"{_signed(x)}%p"
+    return MISSING if _is_missing(x) else fmt_signed(float(x), "%p")
 
 
 def fmt_krw_100m(x: object) -> str:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from helpers import codes
 from helpers.areas import AreaMatcher, load_reference, match_report
+from helpers.nps import missing_months
 from helpers.schema import MANUFACTURING_DIVISIONS
 
 LEVELS = ("area", "province", "province_dense", "province_other", "nation")
@@ -94,7 +95,8 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
     return pd.DataFrame({
         "workplaces": active.astype("int64"),
         "employees": emp,
-        "contribution_krw": month["contribution_krw"].to_numpy(dtype="int64"),
+        # Payroll of active workplaces only, like W and E (a withdrawn row's stale 고지금액 is not payroll).
+        "contribution_krw": np.where(active, month["contribution_krw"].to_numpy(dtype="int64"), 0),
         "gained": month["gained"].to_numpy(dtype="int64"),
         "lost": month["lost"].to_numpy(dtype="int64"),
         "openings": opening.astype("int64"),
@@ -191,7 +193,8 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
         top_employer_share=("top_share", "mean"),
     ).reset_index()
     q["complete"] = q["months_present"] == 3
-    q["payroll_krw"] = q.pop("contribution_krw") / contribution_rate
+    # P is a quarter *sum*: with a month missing it would look like a collapse, so it is left empty.
+    q["payroll_krw"] = (q.pop("contribution_krw") / contribution_rate).where(q["complete"])
     emp_months = q["employees"] * q["months_present"]
     q["avg_wage_krw"] = q["payroll_krw"] / emp_months.where(emp_months > 0)
     q["net_hires"] = q["gained"] - q["lost"]
@@ -285,14 +288,6 @@ class Panel:
         )
 
 
-def missing_months_between(months: list[str]) -> list[str]:
-    """Months absent between the first and last month present."""
-    if not months:
-        return []
-    rng = pd.period_range(min(months), max(months), freq="M").strftime("%Y-%m")
-    return [m for m in rng if m not in set(months)]
-
-
 def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.DataFrame,
                       contribution_rate: float = 0.09, synthetic: bool = False, source: str = "",
                       quality: pd.DataFrame | None = None) -> Panel:
@@ -313,7 +308,7 @@ def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.
     return Panel(indicators=ind, reference=reference, months=present, synthetic=synthetic, source=source,
                  match_report=rep, overlaps=overlaps,
                  quality=quality if quality is not None else pd.DataFrame(),
-                 missing_months=missing_months_between(present))
+                 missing_months=missing_months(present))
 
 
 def resolve_raw_dir(raw_dir: str | Path | None) -> tuple[Path, bool]:
@@ -327,12 +322,9 @@ def resolve_raw_dir(raw_dir: str | Path | None) -> tuple[Path, bool]:
             from helpers.errors import UserError
 
             raise UserError(f"원자료 폴더 {p} 에 CSV 파일이 없습니다.")
-        return p, (p / "SYNTHETIC.txt").is_file()
-    from helpers.params import resolve_path
+        return p, nps.is_synthetic_dir(p)
 
-    p, synthetic = nps.default_raw_dir()
-    if Path(p).resolve() == resolve_path(None, "demo_dir").resolve():
-        synthetic = True  # the demo folder is synthetic even before its marker file exists
+    p, synthetic = nps.default_raw_dir()  # the demo folder counts as synthetic even before its marker exists
     if synthetic and not nps.raw_files(p):
         import sys
 
