@@ -51,3 +51,23 @@ def test_methods_state_the_payroll_lower_bound_and_the_rules_in_force():
     text = brief.methods_html(brief.brief_context(panel(), "48", "2026Q3"))
     assert "하한 추정치" in text and "9%" in text
     assert "-10% 이하" in text and "판단유보" in text
+
+
+def test_a_province_without_dense_areas_still_gets_a_brief():
+    ctx = brief.brief_context(panel(), "50", "2026Q3")  # 제주: no area in this reference
+    assert ctx.stages.empty
+    assert "밀집지역이 없습니다" in brief.summary_html(ctx)
+    assert "없습니다" in brief.flagged_table_html(ctx)
+
+
+def test_a_standing_council_decision_stays_in_view_when_the_area_is_no_longer_flagged(monkeypatch):
+    ctx = brief.brief_context(panel(), "48", "2026Q3")
+    monkeypatch.setattr(type(ctx), "decisions", property(lambda self: pd.DataFrame(
+        [{"quarter": "2026Q2", "area_id": "48-002", "decided_stage": "주의", "decided_date": "2026-07-20",
+          "note": "관찰"}])))
+    html = brief.flagged_table_html(ctx)
+    assert "창원국가산업단지" in html and "2026년 2분기" in html
+
+
+def test_chart_threshold_lines_come_from_the_rules_in_force():
+    assert brief.brief_context(panel(), "48", "2026Q3").thresholds_pct == (-5.0, -10.0)

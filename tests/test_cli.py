@@ -30,3 +30,18 @@ def test_a_renamed_column_names_the_file_and_the_column(tmp_path, capsys):
     assert main(["ingest", "--raw-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "202609.csv" in err and "가입자수" in err
+
+
+def test_demo_data_never_writes_among_real_files(tmp_path, capsys):
+    real = tmp_path / "국민연금공단_국민연금 가입 사업장 내역_20260930.csv"
+    real.write_bytes(b"real")
+    assert main(["demo-data", "--out", str(tmp_path), "--workplaces", "200", "--months", "2026-09:2026-09"]) == 2
+    assert real.read_bytes() == b"real"
+    assert "SYNTHETIC.txt" in capsys.readouterr().err
+
+
+def test_an_unknown_option_is_explained_in_korean(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["run", "--bogus"])
+    assert e.value.code == 2
+    assert "오류: 명령 인수를 이해할 수 없습니다" in capsys.readouterr().err

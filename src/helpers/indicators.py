@@ -19,6 +19,8 @@ Definitions (domain.md §5), for quarter q (2026Q3 = months 2026-07..09):
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,8 +260,11 @@ class Panel:
 
     def save(self, directory: str | Path) -> Path:
         """Write to a folder (Parquet + JSON) so many notebook runs can share one computation."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
+        # Written into a sibling folder renamed at the end: a crash never leaves half a panel.
+        final = Path(directory)
+        d = final.with_name(f".{final.name}.tmp{os.getpid()}")
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
         self.indicators.to_parquet(d / "indicators.parquet", index=False)
         ref = self.reference.copy()
         ref["bjd_codes"] = ref["bjd_codes"].map(";".join)
@@ -270,7 +275,9 @@ class Panel:
         meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
                 "missing_months": self.missing_months}
         (d / "panel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        return d
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(d, final)
+        return final
 
     @classmethod
     def load(cls, directory: str | Path) -> Panel:

@@ -82,7 +82,10 @@ def validate_params(params: dict, source: str = "params") -> None:
 
 
 def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path | None = None) -> Path:
-    """A user-given path, or the default from params `paths.<default_key>`, relative to the root."""
+    """A user-given path as the user meant it (relative to the current folder, like any command), or
+    the default from params `paths.<default_key>`, relative to the project root."""
+    if value:
+        return Path(value).absolute()
     root = root or project_root()
-    p = Path(value) if value else Path(load_params(root=root)["paths"][default_key])
+    p = Path(load_params(root=root)["paths"][default_key])
     return p if p.is_absolute() else (root / p)

@@ -170,11 +170,11 @@ def assign_stages(indicators: pd.DataFrame, quarter: str, decisions: pd.DataFram
                   history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Stage table of every area for one quarter: indicators, proposed stage, reasons, the previous
     quarter's stage, the council's recorded decision (if any) and the support programmes linked."""
+    if quarter not in set(indicators["quarter"]):
+        raise UserError(f"분기 {quarter} 의 자료가 없습니다.")
     hist = history if history is not None else stage_history(
         indicators[indicators["quarter"].isin([quarter, shift_quarter(quarter, -1)])], params_for)
-    cur = hist[hist["quarter"] == quarter].copy()
-    if cur.empty:
-        raise UserError(f"분기 {quarter} 의 자료가 없습니다.")
+    cur = hist[hist["quarter"] == quarter].copy()  # empty for a province without dense areas
     prev = hist[hist["quarter"] == shift_quarter(quarter, -1)].set_index("area_id")["stage"].to_dict()
     cur["prev_stage"] = [prev.get(a, "") for a in cur["area_id"]]
     dec = decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS)
