@@ -1,7 +1,8 @@
 """지역중소기업 위기징후 모니터링 — the tested logic behind the notebooks and the quarterly batch.
 
-Modules, imports flowing downward only:
-codes → params → nps → demo → areas → indicators → stages → charts → report → batch → cli
+Modules, imports flowing downward only (a module imports only from those before it):
+errors, files, codes, schema → params → nps → areas → demo → indicators → stages → charts → report
+→ export → brief → survey → explorer → batch → cli
 """
 
 __version__ = "0.1.0"

@@ -101,10 +101,10 @@ def brief_context(panel: Panel, sido_code: str, quarter: str | None = None) -> B
 
 
 def synthetic_notice_html() -> str:
-    return ('<div class="synthetic-notice" role="note" style="border:3px solid #b45309;background:#fff7ed;'
-            'color:#7c2d12;padding:10px 14px;margin:12px 0;font-weight:700;font-size:1.05em">'
-            '⚠ 합성(가상) 자료 — 이 문서는 시연용으로 만든 가상의 국민연금 사업장 자료로 작성되었습니다. '
-            '실제 사업장·지역의 현황이 아니므로 정책 판단에 쓰지 마십시오.</div>')
+    """The one synthetic-data notice of every brief, page and explorer (`report.synthetic_banner_html`)."""
+    from helpers.report import synthetic_banner_html
+
+    return synthetic_banner_html()
 
 
 def title_html(ctx: BriefContext) -> str:

@@ -53,7 +53,9 @@ import numpy as np
 import pandas as pd
 
 from helpers import codes
+from helpers.areas import REFERENCE_COLUMNS
 from helpers.errors import UserError
+from helpers.nps import SYNTHETIC_MARKER, month_range
 from helpers.params import project_root, resolve_path
 from helpers.schema import NPS_COLUMNS
 
@@ -61,10 +63,7 @@ DEMO_SEED = 20260930
 DEFAULT_WORKPLACES = 30_000
 DEFAULT_MONTHS: tuple[str, str] = ("2024-07", "2026-09")
 FILE_PREFIX = "국민연금공단_국민연금 가입 사업장 내역_"
-SYNTHETIC_MARKER = "SYNTHETIC.txt"
 SYNTHETIC_TEXT = "이 폴더의 국민연금 가입 사업장 파일은 시험·시연용 합성(가상) 자료입니다. 실제 사업장 정보가 아닙니다.\n"
-REFERENCE_COLUMNS = ("area_id", "area_name", "area_type", "sido_code", "sigungu_code", "bjd_codes",
-                     "road_names", "lat", "lon")
 
 DENSE_SHARE = 0.20            # share of (scaled) workplaces placed inside dense areas
 CONTRIBUTION_RATE = 0.09
@@ -442,15 +441,6 @@ def _cap(month: str) -> int:
         if month >= start:
             return cap
     return 5_240_000
-
-
-def _month_seq(start: str, end: str) -> list[str]:
-    y, m = int(start[:4]), int(start[5:])
-    out = []
-    while f"{y:04d}-{m:02d}" <= end:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def _mi(month: str) -> int:
@@ -1112,7 +1102,7 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
     if workplaces < 100:
         raise UserError(f"사업장 수 {workplaces} 는 너무 작습니다 (100 이상).")
     start, end = parse_months(f"{months[0]}:{months[1]}")
-    month_list = _month_seq(start, end)
+    month_list = month_range(start, end)
     out = Path(out_dir)
     # Synthetic files are named like the portal's downloads: never write (or delete) among real ones.
     if out.is_dir() and any(out.glob("*.csv")) and not (out / SYNTHETIC_MARKER).is_file():

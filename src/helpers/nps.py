@@ -203,12 +203,13 @@ class IngestSummary:
 def _month_span_text(months: list[str]) -> str:
     if not months:
         return ""
-    if len(months) > 3 and months == _month_range(months[0], months[-1]):
+    if len(months) > 3 and months == month_range(months[0], months[-1]):
         return f"{months[0]} ~ {months[-1]}"
     return ", ".join(months)
 
 
-def _month_range(first: str, last: str) -> list[str]:
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` (YYYY-MM), both included."""
     y, m = int(first[:4]), int(first[5:7])
     out = []
     while f"{y:04d}-{m:02d}" <= last:
@@ -222,7 +223,7 @@ def missing_months(months: list[str]) -> list[str]:
     if not months:
         return []
     present = set(months)
-    return [m for m in _month_range(min(months), max(months)) if m not in present]
+    return [m for m in month_range(min(months), max(months)) if m not in present]
 
 
 # ---------------------------------------------------------------------------------------------

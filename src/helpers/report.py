@@ -43,7 +43,8 @@ BRIEF_TAG = "brief"
 ANALYSIS_ONLY_TAG = "analysis-only"
 KINDS = ("brief", "analysis")
 
-SYNTHETIC_NOTICE = "이 자료는 합성(가상) 자료로 만든 예시입니다 — 실제 사업장 현황이 아닙니다"
+SYNTHETIC_NOTICE = ("합성(가상) 자료 — 이 문서는 시연용으로 만든 가상의 국민연금 사업장 자료로 작성되었습니다. "
+                    "실제 사업장·지역의 현황이 아니므로 정책 판단에 쓰지 마십시오.")
 DEFAULT_TITLE = "지역중소기업 위기징후 모니터링"
 
 TEMPLATE_DIR = Path(str(files("helpers") / "templates"))
