@@ -22,11 +22,17 @@ def panel(synthetic=True):
     return panel_from_months(months, REF, synthetic=synthetic)
 
 
-def test_flagged_areas_show_escaped_names_reasons_and_programmes(monkeypatch):
+def context_with_decision(monkeypatch, quarter, area_id, note, date="2026-10-20", stage="주의"):
+    """경남 2026Q3 with one recorded council decision (instead of params/decisions.csv)."""
     ctx = brief.brief_context(panel(), "48", "2026Q3")
-    monkeypatch.setattr(type(ctx), "decisions", property(lambda self: pd.DataFrame(
-        [{"quarter": "2026Q3", "area_id": "48-001", "decided_stage": "주의", "decided_date": "2026-10-20",
-          "note": "<b>현장</b>"}])))
+    decision = pd.DataFrame([{"quarter": quarter, "area_id": area_id, "decided_stage": stage,
+                              "decided_date": date, "note": note}])
+    monkeypatch.setattr(type(ctx), "decisions", property(lambda self: decision))
+    return ctx
+
+
+def test_flagged_areas_show_escaped_names_reasons_and_programmes(monkeypatch):
+    ctx = context_with_decision(monkeypatch, "2026Q3", "48-001", "<b>현장</b>")
     html = brief.flagged_table_html(ctx)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "판단 근거" in html and "사업전환" in html
@@ -61,10 +67,7 @@ def test_a_province_without_dense_areas_still_gets_a_brief():
 
 
 def test_a_standing_council_decision_stays_in_view_when_the_area_is_no_longer_flagged(monkeypatch):
-    ctx = brief.brief_context(panel(), "48", "2026Q3")
-    monkeypatch.setattr(type(ctx), "decisions", property(lambda self: pd.DataFrame(
-        [{"quarter": "2026Q2", "area_id": "48-002", "decided_stage": "주의", "decided_date": "2026-07-20",
-          "note": "관찰"}])))
+    ctx = context_with_decision(monkeypatch, "2026Q2", "48-002", "관찰", date="2026-07-20")
     html = brief.flagged_table_html(ctx)
     assert "창원국가산업단지" in html and "2026년 2분기" in html
 
