@@ -43,6 +43,9 @@ def test_two_provinces_produce_briefs_tables_index_and_manifest(batch):
     on_disk = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk["inputs"]["raw_files"] and all(len(f["sha256"]) == 64 for f in on_disk["inputs"]["raw_files"])
     assert set(on_disk["versions"]) >= {"pandas", "papermill", "nbconvert", "seaborn"}
+    assert len(on_disk["inputs"]["decisions"]["sha256"]) == 64  # decisions shape stages.csv too
+    files = on_disk["provinces"][1]["files"]
+    assert files["indicators.csv"] == "48/indicators.csv" and files["indicators.xlsx"] == "48/indicators.xlsx"
     stages = (q / "stages.csv").read_text(encoding="utf-8-sig").splitlines()
     assert {line.split(",")[1] for line in stages[1:]} == {"26", "48"}
     assert not (q / ".staging").exists()
