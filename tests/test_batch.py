@@ -120,3 +120,17 @@ def test_brief_opens_in_headless_chromium_without_any_network_request(batch):
     brief = open_page(q / "48" / "brief.html")
     assert {"핵심 요약", "지역 경기동향", "주의·심각 지역", "방법 및 자료"} <= set(brief.headings)
     assert "합성(가상) 자료" in brief.text
+
+
+def test_the_province_notebook_runs_top_to_bottom_on_its_own_without_the_batch(small_raw, tmp_path):
+    import papermill as pm
+
+    nb = project_root() / "notebooks" / "regional_monitoring.ipynb"
+    out = tmp_path / "rm.ipynb"
+    # Only the data folder is given; province, quarter and panel are the notebook's own defaults.
+    pm.execute_notebook(str(nb), str(out), kernel_name="python3", progress_bar=False,
+                        parameters={"raw_dir": str(small_raw)})
+    executed = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
