@@ -88,7 +88,8 @@ def _png(draw, figsize: tuple[float, float], dpi: int = 96) -> bytes:
 
 
 def _quarter_text(q: str) -> str:
-    return f"{q[2:4]}년 {q[-1]}분기"
+    """'2026Q3' → '26년 3분기': the charts' tick label on one line."""
+    return charts.quarter_label(q).replace("\n", " ")
 
 
 class Explorer:
