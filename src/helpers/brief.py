@@ -251,7 +251,18 @@ def _rule_text(cond: dict) -> str:
 def methods_html(ctx: BriefContext) -> str:
     """방법 및 자료: source and months, the payroll estimate and its cap, the rules in force."""
     sp = ctx.params["stages"]
-    rate = ctx.params["payroll"]["contribution_rate"]
+    from helpers.pension import PensionSchedule
+
+    schedule = PensionSchedule.from_params(ctx.params)
+    compared = [shift_quarter(ctx.quarter, -4), ctx.quarter]
+    periods = ", ".join(
+        f"{quarter_label(q)} 보험료율 {100 * schedule.rate(quarter_months(q)[0]):.1f}%"
+        + (f"·상한 월 {lim.cap_krw:,}원" if (lim := schedule.limits_for(quarter_months(q)[0])) else "")
+        for q in compared)
+    cw = codes.crosswalk()
+    sido_level = {ch.old for ch in cw.changes if len(ch.old) == 2}
+    shown = [ch for ch in cw.changes if ch.effective >= "2020-01" and (len(ch.old) == 2 or ch.old[:2] not in sido_level)]
+    changes_text = ", ".join(f"{ch.note.split(' (')[0]} {ch.old}→{ch.new}({ch.effective})" for ch in shown)
     rules = "".join(
         f"<li><strong>{e(r['stage'])}</strong>: " + " 또는 ".join(e(_rule_text(c)) for c in r.get("any", [])) + "</li>"
         for r in sp.get("rules", [])
@@ -262,11 +273,13 @@ def methods_html(ctx: BriefContext) -> str:
     src = "합성(가상) 자료 — 실제 국민연금 자료가 아님" if ctx.panel.synthetic else "국민연금공단, 공공데이터포털"
     return "\n".join([
         f"<p><strong>자료</strong>: 국민연금 가입 사업장 내역 ({e(src)}), {months[0]} ~ {months[-1]} "
-        f"{len(months)}개월{' · 빠진 달: ' + ', '.join(missing) if missing else ''}. 사업장은 법정동코드(행정구역 "
-        "변경은 현행 코드로 연계: 강원 42→51, 전북 45→52, 군위 47720→27720)와 도로명으로 밀집지역에 배정했습니다.</p>",
-        "<p><strong>지표</strong>: 사업장수·종사자수(가입자수)는 분기 3개월 월별 값의 평균, 추정 총급여는 분기 3개월의 "
-        f"당월고지금액 합계 ÷ 보험료율 {rate * 100:g}%입니다. 기준소득월액에 상한(2024~2026년 월 약 620만~640만 원, 매년 7월 조정)이 있어 "
-        "고소득자의 급여는 상한까지만 반영되므로 <strong>총급여는 실제보다 작은 하한 추정치</strong>입니다. "
+        f"{len(months)}개월{' · 빠진 달: ' + ', '.join(missing) if missing else ''}. 사업장은 법정동코드와 도로명으로 "
+        f"밀집지역에 배정했고, 행정구역 변경은 모든 분기를 현행 코드로 옮겨 연계했습니다: {e(changes_text)}. "
+        "광주·전남 지역은 모든 분기에 전남광주통합특별시(12)로 집계합니다.</p>",
+        "<p><strong>지표</strong>: 사업장수·종사자수(가입자수)는 분기 3개월 월별 값의 평균, 추정 총급여는 달마다 "
+        "당월고지금액을 그 달의 연금보험료율로 나눈 값의 분기 합계입니다(2026년부터 보험료율이 해마다 0.5%p 오릅니다). "
+        f"비교한 두 분기: {e(periods)}. 기준소득월액 상한(매년 7월 조정)을 넘는 "
+        "급여는 상한까지만 반영되므로 <strong>총급여는 실제보다 작은 하한 추정치</strong>입니다. "
         "증감률은 전년 동기 대비, 격차는 시도 전체 증감률과의 차이(%p)입니다.</p>",
         f"<p><strong>판단 기준</strong> (척도: {' / '.join(e(s) for s in sp['scale'])}; 위에서부터 먼저 충족된 단계):</p>",
         f"<ul>{rules}<li><strong>{e(sp['scale'][0])}</strong>: 위 기준에 해당하지 않음</li>"
@@ -278,8 +291,9 @@ def methods_html(ctx: BriefContext) -> str:
 
 
 QUALITY_HEADERS = {
-    "file": "파일", "months": "자료 월", "encoding": "인코딩", "read": "읽은 행", "accepted": "채택",
-    "rejected": "격리", "duplicates": "중복", "undecodable_bytes": "깨진 바이트", "status": "읽기",
+    "file": "파일", "months": "자료 월", "encoding": "인코딩", "vintage": "머리글 형식", "read": "읽은 행",
+    "accepted": "채택", "rejected": "격리", "duplicates": "중복", "undecodable_bytes": "깨진 바이트",
+    "unknown_sido_rows": "시도 미상 행", "status": "읽기",
     "use": "사용", "excluded_months": "제외된 월", "note": "비고",
 }
 MATCH_HEADERS = {
@@ -311,6 +325,11 @@ def quality_html(panel: Panel, sido_code: str | None = None) -> str:
         parts.append("<h4>파일별 읽기 결과</h4>" + _table(q[[c for c in QUALITY_HEADERS if c in q]], QUALITY_HEADERS))
     parts.append(f"<p>자료 월: {panel.months[0]} ~ {panel.months[-1]} ({len(panel.months)}개월). 빠진 달: "
                  f"{', '.join(panel.missing_months) or '없음'}</p>")
+    warnings = panel.warnings()
+    if warnings:
+        parts.append("<h4>자료 경고</h4><ul>" + "".join(f"<li>{e(w)}</li>" for w in warnings) + "</ul>")
+    else:
+        parts.append("<p>자료 연계 이상(시도·밀집지역 종사자의 한 달 새 급감)과 시도 미상 코드는 없습니다.</p>")
     mr = panel.match_report
     if len(mr):
         if sido_code:

@@ -438,13 +438,22 @@ def _sigungu_shapes(sido_code: str, tolerance: float = 0.002) -> tuple:
 
 
 def _sido_shape(sido_code: str, tolerance: float = 0.004):
+    """One province's outline in today's geography: the union of every bundled polygon now coded
+    `sido_code` (전남광주 12 = the old 광주 29 and 전남 46)."""
+    from shapely.ops import unary_union
+
     meta = boundary_meta("sido")
-    idx = meta.loc[meta["code"] == str(sido_code), "index"]
-    return _simplified("sido", int(idx.iloc[0]), tolerance) if len(idx) else None
+    parts = [_simplified("sido", int(i), tolerance) for i in meta.loc[meta["code"] == str(sido_code), "index"]]
+    parts = [g for g in parts if g is not None and not g.is_empty]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else unary_union(parts)
 
 
 def _sido_shapes(tolerance: float = 0.004) -> tuple:
-    return tuple((r.code, _simplified("sido", int(r.index), tolerance)) for r in boundary_meta("sido").itertuples())
+    """(current code, outline) of every current province, each drawn once."""
+    codes_ = list(dict.fromkeys(boundary_meta("sido")["code"]))
+    return tuple((c, _sido_shape(c, tolerance)) for c in codes_)
 
 
 def _draw_shapes(ax, geoms, *, facecolor="#F3F3F0", edgecolor="#A0A0A0", lw=0.5, zorder=1):
@@ -582,15 +591,15 @@ _SIDO_LABEL_AT = {
     "11": (126.98, 37.56), "28": (126.45, 37.45), "41": (127.35, 37.25), "51": (128.3, 37.75),
     "43": (127.75, 36.85), "44": (126.85, 36.5), "36": (127.26, 36.56), "30": (127.41, 36.33),
     "52": (127.15, 35.75), "47": (128.75, 36.35), "27": (128.58, 35.85), "31": (129.25, 35.55),
-    "48": (128.25, 35.3), "26": (129.05, 35.15), "29": (126.84, 35.15), "46": (126.95, 34.8),
+    "48": (128.25, 35.3), "26": (129.05, 35.15), "12": (126.95, 34.85),
     "50": (126.55, 33.38),
 }
-_SMALL_SIDO = {"11", "28", "36", "30", "27", "31", "26", "29"}
+_SMALL_SIDO = {"11", "28", "36", "30", "27", "31", "26"}
 
 
 def national_map(counts: pd.DataFrame | Mapping[str, float], ax=None, *, value: str = "flagged",
                  failed: Iterable[str] = (), title: str | None = None, legend_label: str = "위기징후 지역 수"):
-    """The 17 sido coloured and annotated by a count per province (default: flagged areas).
+    """The provinces (16 since the 2026-07 merger) coloured and annotated by a count per province (default: flagged areas).
 
     `counts` is a DataFrame with `sido_code` and `value` columns, or a mapping sido_code → number.
     Provinces in `failed` or without a value are hatched grey and marked '–'.

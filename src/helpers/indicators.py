@@ -3,8 +3,9 @@
 Definitions (domain.md §5), for quarter q (2026Q3 = months 2026-07..09):
 - `workplaces` W, `employees` E: mean of the quarter's monthly snapshots of *active* workplaces
   (status 1; withdrawn rows stay in the files and never count);
-- `payroll_krw` P: sum over the quarter's months of 당월고지금액 / contribution rate (0.09). The
-  contribution is capped, so P is a **lower bound** of the true payroll;
+- `payroll_krw` P: sum over the quarter's months of 당월고지금액 / *that month's* contribution rate
+  (`pension.PensionSchedule`: 9 % to 2025-12, +0.5 pp each January from 2026). The contribution is
+  billed on capped income, so P is a **lower bound** of the true payroll;
 - `avg_wage_krw`: P / (E × months) — estimated monthly wage per employee (KRW, lower bound);
 - flows are quarter sums: `gained`/`lost` members (신규취득자수/상실가입자수), `net_hires` = gained − lost,
   `openings` (적용일자 or 재등록일자 in the month), `closures` (status 2 with 탈퇴일자 in the month);
@@ -14,6 +15,9 @@ Definitions (domain.md §5), for quarter q (2026Q3 = months 2026-07..09):
 - `employees_gap_pp`: employees_yoy of the unit − that of its whole province (%p); the province's own
   gap is against the nation. `employees_gap_nation_pp` is always against the nation.
 - `complete` is False when a month of the quarter is missing from the data: nothing is filled in.
+- `data_break`: non-empty (Korean reason) when a month of the quarter or of q−4 falls in a *data break*
+  of the unit or its province (`detect_data_breaks`): a collapse that comes from the data (a code
+  change missing from the crosswalk, a broken file), not from the economy. Stages then make no call.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import pandas as pd
 from helpers import codes
 from helpers.areas import AreaMatcher, load_reference, match_report
 from helpers.nps import missing_months
+from helpers.pension import PensionSchedule
 from helpers.schema import MANUFACTURING_DIVISIONS
 
 LEVELS = ("area", "province", "province_dense", "province_other", "nation")
@@ -164,19 +169,31 @@ def _pct_change(now: pd.Series, base: pd.Series) -> pd.Series:
     return 100.0 * (now / base - 1.0)
 
 
+def _default_schedule() -> PensionSchedule:
+    from helpers.params import load_params
+
+    return PensionSchedule.from_params(load_params())
+
+
 def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_months: Iterable[str],
-                         contribution_rate: float = 0.09) -> pd.DataFrame:
+                         schedule: PensionSchedule | None = None,
+                         data_breaks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Monthly unit aggregates → the long quarterly indicator table (one row per quarter, level, unit).
 
     `data_months` are the months present in the data; a quarter lacking one of its months is marked
     `complete=False` and its means and sums use only the months present (never filled in).
+    `schedule` gives each month's contribution rate (default: params); `data_breaks` the breaks found
+    by `detect_data_breaks`, which mark the quarters they touch.
     """
+    schedule = schedule or _default_schedule()
     data_months = sorted(set(data_months))
     units = _unit_table(reference)
     grid = units.merge(pd.DataFrame({"month": data_months}), how="cross")
     m = grid.merge(monthly.drop(columns=["level"]), on=["unit_id", "month"], how="left")
     num = _SUM_COLS + ["top_members"]
     m[num] = m[num].fillna(0)
+    # Payroll month by month: each month's contributions over that month's rate.
+    m["payroll_month"] = m["contribution_krw"] / m["month"].map({ym: schedule.rate(ym) for ym in data_months})
     m["quarter"] = m["month"].map(quarter_of)
     m["top_share"] = np.where(m["employees"] > 0, m["top_members"] / m["employees"].where(m["employees"] > 0), np.nan)
 
@@ -186,7 +203,7 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
         months_present=("month", "nunique"),
         workplaces=("workplaces", "mean"),
         employees=("employees", "mean"),
-        contribution_krw=("contribution_krw", "sum"),
+        payroll_krw=("payroll_month", "sum"),
         gained=("gained", "sum"),
         lost=("lost", "sum"),
         openings=("openings", "sum"),
@@ -196,7 +213,7 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
     ).reset_index()
     q["complete"] = q["months_present"] == 3
     # P is a quarter *sum*: with a month missing it would look like a collapse, so it is left empty.
-    q["payroll_krw"] = (q.pop("contribution_krw") / contribution_rate).where(q["complete"])
+    q["payroll_krw"] = q["payroll_krw"].where(q["complete"])
     emp_months = q["employees"] * q["months_present"]
     q["avg_wage_krw"] = q["payroll_krw"] / emp_months.where(emp_months > 0)
     q["net_hires"] = q["gained"] - q["lost"]
@@ -226,6 +243,8 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
                                      q["employees_yoy_pct"] - prov_for_row)
     q.loc[q["level"] == "nation", "employees_gap_pp"] = np.nan
 
+    q["data_break"] = _break_reasons(q, data_breaks)
+
     order = {lv: i for i, lv in enumerate(LEVELS)}
     q = q.assign(_o=q["level"].map(order)).sort_values(["quarter", "_o", "unit_id"]).drop(columns="_o")
     cols = ["quarter", "level", "unit_id", "unit_name", "sido_code", "area_type", "months_present", "complete",
@@ -234,8 +253,89 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
             "top_employer_share_pct", "workplaces_base", "employees_base",
             "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
             "workplaces_qoq_pct", "employees_qoq_pct", "payroll_qoq_pct",
-            "employees_gap_pp", "employees_gap_nation_pp"]
+            "employees_gap_pp", "employees_gap_nation_pp", "data_break"]
     return q[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data breaks: collapses that come from the data, not the economy.
+
+BREAK_COLUMNS = ["level", "unit_id", "unit_name", "sido_code", "first_month", "last_month", "before", "after",
+                 "reason"]
+
+
+def detect_data_breaks(monthly: pd.DataFrame, reference: pd.DataFrame, limits: dict | None = None) -> pd.DataFrame:
+    """Collapses between consecutive months of the data, each as one row (`BREAK_COLUMNS`).
+
+    - a province (all its workplaces, or those matched to its dense areas) whose employees fall by more
+      than `province_drop_share` (default 0.5) from one month to the next;
+    - a dense area with at least `area_min_employees` (default 30) employees that goes to zero.
+    A break lasts from its first month while the level stays below the limit (the province below
+    (1 − share) × the level before; the area at zero). Such falls are what a code change missing from
+    `params/code_changes.csv` or a broken file produce; an economy does not halve a province in a month.
+    """
+    limits = limits or {}
+    share = float(limits.get("province_drop_share", 0.5))
+    min_emp = float(limits.get("area_min_employees", 30))
+    units = _unit_table(reference).set_index("unit_id")
+    watched = monthly[monthly["level"].isin(["province", "province_dense", "area"])]
+    wide = watched.pivot_table(index="month", columns="unit_id", values="employees", aggfunc="sum")
+    wide = wide.sort_index().fillna(0)  # an area without any workplace in a month has 0 employees
+    rows = []
+    months = list(wide.index)
+    for unit in wide.columns:
+        if unit not in units.index or units.at[unit, "level"] not in ("province", "province_dense", "area"):
+            continue
+        level = units.at[unit, "level"]
+        e = wide[unit].to_numpy(dtype=float)
+        t = 1
+        while t < len(e):
+            before = e[t - 1]
+            if level == "area":
+                broke = before >= min_emp and e[t] == 0
+            else:
+                broke = before > 0 and e[t] < (1 - share) * before
+            if not broke:
+                t += 1
+                continue
+            end = t
+            while end + 1 < len(e) and (e[end + 1] == 0 if level == "area" else e[end + 1] < (1 - share) * before):
+                end += 1
+            name = units.at[unit, "unit_name"]
+            what = "종사자" if level == "area" else ("밀집지역 배정 종사자" if level == "province_dense" else "전체 종사자")
+            reason = (f"자료 연계 이상: {name} {what}가 {months[t - 1]} {before:,.0f}명 → {months[t]} {e[t]:,.0f}명으로 "
+                      f"한 달 새 {100 * (1 - e[t] / before):.0f}% 줄었습니다"
+                      + (f" ({months[end]}까지 이어짐)" if end > t else "")
+                      + ". 경기 변화가 아니라 행정구역 코드 변경 누락이나 파일 이상일 가능성이 큽니다")
+            rows.append({"level": level, "unit_id": unit, "unit_name": name, "sido_code": units.at[unit, "sido_code"],
+                         "first_month": months[t], "last_month": months[end], "before": before, "after": e[t],
+                         "reason": reason})
+            t = end + 1
+    return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+def _break_reasons(q: pd.DataFrame, breaks: pd.DataFrame | None) -> pd.Series:
+    """Per indicator row: the reasons of breaks (of the unit itself, or of its province for areas and
+    province parts) overlapping a month of the quarter or of q−4; '' when none."""
+    out = pd.Series("", index=q.index, dtype=object)
+    if breaks is None or not len(breaks):
+        return out
+    spans: dict[str, list[tuple[str, str, str]]] = {}
+    for b in breaks.itertuples(index=False):
+        spans.setdefault(b.unit_id, []).append((b.first_month, b.last_month, b.reason))
+        if b.level != "area":  # a province's break touches every unit of the province
+            spans.setdefault(f"sido:{b.sido_code}", []).append((b.first_month, b.last_month, b.reason))
+    for i, (unit, sido, quarter, level) in enumerate(zip(q["unit_id"], q["sido_code"], q["quarter"], q["level"])):
+        if level == "nation":
+            continue
+        months = quarter_months(quarter) + quarter_months(shift_quarter(quarter, -4))
+        found = []
+        for first, last, reason in spans.get(unit, []) + spans.get(f"sido:{sido}", []):
+            if any(first <= m <= last for m in months) and reason not in found:
+                found.append(reason)
+        if found:
+            out.iat[i] = "; ".join(found)
+    return out
 
 
 def latest_complete_quarter(indicators: pd.DataFrame) -> str | None:
@@ -257,6 +357,22 @@ class Panel:
     overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     quality: pd.DataFrame = field(default_factory=pd.DataFrame)
     missing_months: list[str] = field(default_factory=list)
+    data_breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BREAK_COLUMNS))
+
+    def warnings(self) -> list[str]:
+        """Korean warnings about the data behind the panel: rows with a sido code no province has, data
+        breaks, missing months. Shown by `stages`, `run` and the analyst page."""
+        out = []
+        q = self.quality
+        if len(q) and "unknown_sido_rows" in q:
+            for r in q[q["unknown_sido_rows"] > 0].to_dict("records"):
+                out.append(f"{r['file']}: 현행 시도에 없는 시도코드의 행 {int(r['unknown_sido_rows']):,}개는 어느 시도·밀집지역에도 "
+                           "들어가지 않았습니다. 행정구역이 바뀌었다면 params/code_changes.csv 에 한 행을 더하세요.")
+        for b in self.data_breaks.itertuples(index=False):
+            out.append(f"{b.reason}. 이 기간이 걸린 분기는 판단유보로 둡니다.")
+        if self.missing_months:
+            out.append(f"빠진 달: {', '.join(self.missing_months)} — 이 달이 걸린 분기는 판단유보로 둡니다.")
+        return out
 
     def save(self, directory: str | Path) -> Path:
         """Write to a folder (Parquet + JSON) so many notebook runs can share one computation."""
@@ -270,7 +386,7 @@ class Panel:
         ref["bjd_codes"] = ref["bjd_codes"].map(";".join)
         ref["road_names"] = ref["road_names"].map(";".join)
         ref.to_parquet(d / "reference.parquet", index=False)
-        for name in ("match_report", "overlaps", "quality"):
+        for name in ("match_report", "overlaps", "quality", "data_breaks"):
             getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
         meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
                 "missing_months": self.missing_months}
@@ -292,13 +408,21 @@ class Panel:
             match_report=pd.read_parquet(d / "match_report.parquet"),
             overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
             missing_months=meta.get("missing_months", []),
+            data_breaks=pd.read_parquet(d / "data_breaks.parquet"),
         )
 
 
 def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.DataFrame,
-                      contribution_rate: float = 0.09, synthetic: bool = False, source: str = "",
-                      quality: pd.DataFrame | None = None) -> Panel:
-    """Build the panel from (YYYY-MM, cached month frame) pairs, one month in memory at a time."""
+                      schedule: PensionSchedule | None = None, synthetic: bool = False, source: str = "",
+                      quality: pd.DataFrame | None = None, break_limits: dict | None = None) -> Panel:
+    """Build the panel from (YYYY-MM, cached month frame) pairs, one month in memory at a time.
+
+    `schedule` gives the contribution rate of each month, `break_limits` the limits of
+    `detect_data_breaks` (params `data_breaks:`); both default to the workspace's params."""
+    if break_limits is None:
+        from helpers.params import load_params
+
+        break_limits = load_params().get("data_breaks", {})
     matcher = AreaMatcher(reference)
     monthly, present = [], []
     last = None
@@ -309,13 +433,14 @@ def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.
         last = (df, area_id)
     present = sorted(present)
     mon = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame(columns=["unit_id", "month", "level"])
-    ind = quarterly_indicators(mon, reference, present, contribution_rate)
+    breaks = detect_data_breaks(mon, reference, break_limits) if len(mon) else pd.DataFrame(columns=BREAK_COLUMNS)
+    ind = quarterly_indicators(mon, reference, present, schedule, breaks)
     overlaps = matcher.overlap_frame()
     rep = match_report(last[0], last[1], reference, overlaps) if last is not None else pd.DataFrame()
     return Panel(indicators=ind, reference=reference, months=present, synthetic=synthetic, source=source,
                  match_report=rep, overlaps=overlaps,
                  quality=quality if quality is not None else pd.DataFrame(),
-                 missing_months=missing_months(present))
+                 missing_months=missing_months(present), data_breaks=breaks)
 
 
 def resolve_raw_dir(raw_dir: str | Path | None) -> tuple[Path, bool]:
@@ -360,5 +485,5 @@ def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = No
     pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
     quality = summary.to_frame()
     quality["sha256"] = [f.sha256 for f in summary.files]
-    return panel_from_months(pairs, reference, params["payroll"]["contribution_rate"], synthetic=synthetic,
-                             source=str(raw_dir), quality=quality)
+    return panel_from_months(pairs, reference, PensionSchedule.from_params(params), synthetic=synthetic,
+                             source=str(raw_dir), quality=quality, break_limits=params.get("data_breaks", {}))

@@ -16,6 +16,12 @@ Reading one file (`read_month_file`)
       with the file name, its line and a Korean reason. Per file `read = accepted + rejected +
       duplicates`.
     * The month of a row is its `자료생성년월`, never the file name; a file may hold several months.
+    * Older files (published up to about 2019) pack the Korean name, an English code and a type into
+      each header cell (`가입자수 JNNGP_CNT INTEGER`) and write months as YYYYMM and dates as YYYYMMDD:
+      the columns are found by their leading Korean name (the English code is a cross-check) and the
+      dates are rewritten, so both vintages give the same cache.
+    * Rows whose current sido code no province has (a code change missing from
+      `params/code_changes.csv`) are kept and counted per file (`unknown_sido`) with a warning.
     * Line numbers: 1 is the header. On the fast path (no field holds a line break, no blank or
       malformed line) row *i* (0-based) is on line *i* + 2; any other file is read by the `csv`
       module, which gives the physical line where each record starts.
@@ -37,7 +43,8 @@ Caching (`ingest`)
     * Every write is atomic (temporary file, then `os.replace`); raw files are only ever read.
 
 Same month in several files (never double-counted): for each month the file with the most accepted
-rows of that month is used; ties go to the file whose name sorts first. Every other file holding
+rows of that month is used (a cut-off download loses); ties go to the later upload date in the file
+name (`..._YYYYMMDD.csv`: a re-publication corrects the earlier one), then to the name that sorts first. Every other file holding
 that month is reported as excluded for it ("사본" when its bytes are identical to the used file).
 A file holding several months is split; the rule applies month by month.
 
@@ -68,12 +75,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from helpers.codes import ALL_CHANGES, to_current
+from helpers.codes import crosswalk
 from helpers.errors import UserError
 from helpers.files import atomic_path, sha256_file, write_atomic
 from helpers.schema import CACHE_COLUMNS, NPS_COLUMNS, RENAME
 
-CACHE_VERSION = 1
+VINTAGE_CURRENT, VINTAGE_LEGACY = "현행", "구형(2019년 이전)"  # header forms of the portal file
+CACHE_VERSION = 2  # 2: state records the code crosswalk and each file's vintage and unknown sido codes
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 
 # Arrow types of the cached columns (pandas dtypes of `CACHE_COLUMNS` after `load_months`).
@@ -127,6 +135,8 @@ class FileReport:
     month_rows: dict[str, int] = field(default_factory=dict)
     sha256: str = ""
     note: str = ""
+    vintage: str = VINTAGE_CURRENT
+    unknown_sido: dict[str, int] = field(default_factory=dict)  # sido code no province has → accepted rows
     quarantine: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -156,15 +166,26 @@ class IngestSummary:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per raw file (the data-quality table)."""
-        cols = ["file", "months", "encoding", "read", "accepted", "rejected", "duplicates",
-                "undecodable_bytes", "status", "use", "excluded_months", "note"]
+        cols = ["file", "months", "encoding", "vintage", "read", "accepted", "rejected", "duplicates",
+                "undecodable_bytes", "unknown_sido_rows", "status", "use", "excluded_months", "note"]
         rows = []
         for r in self.files:
             d = r.to_dict()
             d["months"] = ", ".join(r.months)
             d["excluded_months"] = ", ".join(r.excluded_months)
+            d["unknown_sido_rows"] = sum(r.unknown_sido.values())
             rows.append({c: d[c] for c in cols})
         return pd.DataFrame(rows, columns=cols)
+
+    def warnings(self) -> list[str]:
+        """Korean warnings about the data (lines starting with '  ! ')."""
+        out = []
+        for r in self.files:
+            if r.unknown_sido and r.use != "제외":
+                codes_text = ", ".join(f"{c} ({n:,}행)" for c, n in r.unknown_sido.items())
+                out.append(f"  ! {r.file}: 현행 시도에 없는 시도코드 {codes_text} — 이 행들은 어느 시도·밀집지역에도 "
+                           "들어가지 않습니다. 행정구역이 바뀌었다면 params/code_changes.csv 에 변경을 한 행 더하세요.")
+        return out
 
     def render(self) -> str:
         """Korean text summary for the terminal and notebooks."""
@@ -180,9 +201,12 @@ class IngestSummary:
                     f"읽은 행 {r.read:,} = 정상 {r.accepted:,} + 격리 {r.rejected:,} + 중복 {r.duplicates:,}")
             if r.undecodable_bytes:
                 line += f", 해독 불가 바이트 {r.undecodable_bytes:,}"
+            if r.vintage != VINTAGE_CURRENT:
+                line += f", 머리글 {r.vintage}"
             out.append(line)
             if r.note:
                 out.append(f"      {r.note}")
+        out.extend(self.warnings())
         for f in self.removed_files:
             out.append(f"  · {f} [삭제됨] 캐시에서 뺐습니다.")
         if self.months:
@@ -318,9 +342,54 @@ def _normalise(name: str) -> str:
     return re.sub(r"\s+", "", name)
 
 
-def _check_header(header: list[str], file: str) -> list[int]:
-    """Positions of the 22 required columns in `header`, or a Korean UserError naming what is wrong."""
+# English column codes of the older header form (files published up to about 2019), from the public
+# API; the cell's leading Korean name decides, the code is a cross-check where it is known.
+LEGACY_CODES: dict[str, str] = {
+    "자료생성년월": "DATA_CRT_YM", "사업장명": "WKPL_NM", "사업자등록번호": "BZOWR_RGST_NO",
+    "사업장가입상태코드 1 등록 2 탈퇴": "WKPL_JNNG_STCD", "사업장도로명상세주소": "WKPL_ROAD_NM_DTL_ADDR",
+    "법정동주소광역시도코드": "LDONG_ADDR_MGPL_DG_CD", "법정동주소광역시시군구코드": "LDONG_ADDR_MGPL_SGGU_CD",
+    "법정동주소광역시시군구읍면동코드": "LDONG_ADDR_MGPL_SGGU_EMD_CD", "사업장형태구분코드 1 법인 2 개인": "WKPL_STYL_DVCD",
+    "사업장업종코드": "WKPL_INTP_CD", "사업장업종코드명": "VLDT_VL_KRN_NM", "적용일자": "ADPT_DT", "탈퇴일자": "SCSN_DT",
+    "가입자수": "JNNGP_CNT", "당월고지금액": "CRRMM_NTC_AMT", "신규취득자수": "NW_ACQZR_CNT", "상실가입자수": "LSS_JNNGP_CNT",
+}
+_ENGLISH_CODE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+
+
+def _legacy_header(header: list[str], file: str) -> list[str] | None:
+    """The older header form → the current column names, or None when `header` is not of that form.
+
+    Each cell packs the Korean name, an English code and a type (`가입자수 JNNGP_CNT INTEGER`,
+    `사업장가입상태코드 1:등록2:탈퇴 WKPL_JNNG_STCD VARCHAR(1)`); the leading Korean word names the column.
+    """
+    tokens = [h.split() for h in header]
+    if not any(_ENGLISH_CODE.match(t) for cell in tokens for t in cell):
+        return None
+    by_lead = {c.split()[0]: c for c in NPS_COLUMNS}
+    by_code = {v: k for k, v in LEGACY_CODES.items()}
+    out = []
+    for cell, parts in zip(header, tokens):
+        col = by_lead.get(parts[0]) if parts else None
+        code = next((t for t in parts if _ENGLISH_CODE.match(t)), None)
+        if col is None:
+            out.append(cell)  # unknown extra column: ignored like any extra column
+            continue
+        if code and code in by_code and by_code[code] != col:
+            raise UserError(f"파일 {file} 의 머리글 '{cell}': 한글 이름은 '{col}' 인데 영문 코드 {code} 는 "
+                            f"'{by_code[code]}' 의 코드입니다. 머리글을 확인하세요.")
+        if code and col in LEGACY_CODES and code != LEGACY_CODES[col]:
+            raise UserError(f"파일 {file} 의 머리글 '{cell}': '{col}' 의 영문 코드는 {LEGACY_CODES[col]} 이어야 "
+                            f"하는데 {code} 입니다.")
+        out.append(col)
+    return out
+
+
+def _check_header(header: list[str], file: str) -> tuple[list[int], str]:
+    """Positions of the 22 required columns in `header` and the file's vintage (현행 or 구형), or a
+    Korean UserError naming what is wrong."""
     header = [h.strip().lstrip("\ufeff").strip() for h in header]
+    legacy = _legacy_header(header, file)
+    vintage = VINTAGE_CURRENT if legacy is None else VINTAGE_LEGACY
+    header = legacy or header
     pos: dict[str, int] = {}
     for i, h in enumerate(header):
         pos.setdefault(h, i)
@@ -334,7 +403,7 @@ def _check_header(header: list[str], file: str) -> list[int]:
             parts.append(f"{c} (비슷한 열: {', '.join(similar)})" if similar else c)
         raise UserError(f"파일 {file} 의 머리글에 필요한 열이 없습니다: {'; '.join(parts)}. "
                         "국민연금 가입 사업장 내역 파일의 22개 열 머리글이 그대로 있어야 합니다.")
-    return [pos[c] for c in NPS_COLUMNS]
+    return [pos[c] for c in NPS_COLUMNS], vintage
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +422,7 @@ class _Rows:
     duplicate: np.ndarray | None = None  # exact-duplicate mask when the reader already knows it
     wrong_width: dict[int, int] = field(default_factory=dict)  # row index → its number of fields
     header_width: int = len(NPS_COLUMNS)
+    vintage: str = VINTAGE_CURRENT
 
 
 def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
@@ -362,7 +432,7 @@ def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
     end = data.find(b"\n")
     header_line = data[: end if end >= 0 else len(data)].rstrip(b"\r")
     header = next(csv.reader([_decode(header_line, codec)[0]]))
-    positions = _check_header(header, file)
+    positions, vintage = _check_header(header, file)
     names = [f"c{i}" for i in range(len(header))]
     wanted = [names[p] for p in positions]
     try:
@@ -391,7 +461,8 @@ def _parse_fast(data: bytes, codec: str, file: str, count_lines=None) -> _Rows:
             lines.extend(data.split(b"\n"))
         return lines[i + 1].rstrip(b"\r").decode(codec, "replace")
 
-    return _Rows(pa.table(cols, names=list(NPS_COLUMNS)), bad, line_of=lambda i: int(i) + 2, raw_of=raw_of)
+    return _Rows(pa.table(cols, names=list(NPS_COLUMNS)), bad, line_of=lambda i: int(i) + 2, raw_of=raw_of,
+                 vintage=vintage)
 
 
 def _parse_slow(data: bytes, codec: str, file: str) -> _Rows:
@@ -405,7 +476,7 @@ def _parse_slow(data: bytes, codec: str, file: str) -> _Rows:
     header = next(reader, None)
     if header is None:
         raise UserError(f"파일 {file} 이(가) 비어 있습니다 (머리글이 없습니다).")
-    positions = _check_header(header, file)
+    positions, vintage = _check_header(header, file)
     width = len(header)
     records, starts, ends = [], [], []
     prev = reader.line_num
@@ -422,7 +493,21 @@ def _parse_slow(data: bytes, codec: str, file: str) -> _Rows:
                  raw_of=lambda i: "".join(phys[starts[i] - 1: ends[i]]).rstrip("\r\n"),
                  duplicate=np.zeros(len(records), bool) if keep is None else ~keep,
                  wrong_width={i: len(r) for i, r in enumerate(records) if len(r) != width},
-                 header_width=width)
+                 header_width=width, vintage=vintage)
+
+
+_COMPACT_DATES = (("자료생성년월", r"^([0-9]{4})([0-9]{2})$", r"\1-\2"),
+                  *((c, r"^([0-9]{4})([0-9]{2})([0-9]{2})$", r"\1-\2-\3") for c in ("적용일자", "재등록일자", "탈퇴일자")))
+
+
+def _expand_compact_dates(table: pa.Table) -> pa.Table:
+    """Older files write months as YYYYMM and dates as YYYYMMDD: rewrite them as YYYY-MM(-DD) (per
+    distinct value) so that one validation and one cache serve both vintages."""
+    for col, pattern, repl in _COMPACT_DATES:
+        d = _dict(table.column(col))
+        fixed = pc.replace_substring_regex(d.dictionary.cast(pa.string()), pattern, repl)
+        table = table.set_column(table.column_names.index(col), col, pa.DictionaryArray.from_arrays(d.indices, fixed))
+    return table
 
 
 def _first_occurrence_mask(keys: list) -> np.ndarray | None:
@@ -583,14 +668,15 @@ _DUP_KEY = ("사업장명", "사업장도로명상세주소", "고객법정동�
 
 def _crosswalk(codes: pa.Array) -> pa.Array:
     """Current legal-dong codes (`codes.to_current`), computed only for codes a change touches."""
+    cw = crosswalk()
     touched = None
-    for ch in ALL_CHANGES:
+    for ch in cw.changes:
         hit = pc.starts_with(codes, ch.old)
         touched = hit if touched is None else pc.or_(touched, hit)
     if touched is None or not pc.any(touched).as_py():
         return codes
     old = pc.unique(codes.filter(touched))
-    new = pa.array([to_current(x) for x in old.to_pylist()], pa.string())
+    new = pa.array([cw.to_current(x) for x in old.to_pylist()], pa.string())
     return pc.if_else(touched, new.take(pc.fill_null(pc.index_in(codes, value_set=old), 0)), codes)
 
 
@@ -695,6 +781,8 @@ def _read(path: Path, file: str) -> _FileRead:
             rows = _parse_fast(data, codec, file, count_lines)
         except _SlowPath:
             rows = _parse_slow(data, codec, file)
+        if rows.vintage == VINTAGE_LEGACY:
+            rows.table = _expand_compact_dates(rows.table)
         c = _Columns(rows.table)
         c.encode(_REPEATED)
         n = rows.table.num_rows
@@ -718,11 +806,14 @@ def _read(path: Path, file: str) -> _FileRead:
         hasher.join()
     counts = pc.value_counts(table.column("month")).to_pylist() if table.num_rows else []
     month_rows = dict(sorted((d["values"], int(d["counts"])) for d in counts))
+    sidos = pc.value_counts(_plain(table.column("sido_code"))).to_pylist() if table.num_rows else []
+    current = crosswalk().current
+    unknown = {d["values"]: int(d["counts"]) for d in sidos if d["values"] not in current}
     report = FileReport(
         file=file, months=list(month_rows), encoding=_ENCODING_LABEL[label], read=n,
         accepted=table.num_rows, rejected=int(rejected.sum()), duplicates=int(dup.sum()),
         undecodable_bytes=rows.undecodable, month_rows=month_rows, sha256=str(box["sha256"]),
-        use="사용" if month_rows else "자료 없음",
+        use="사용" if month_rows else "자료 없음", vintage=rows.vintage, unknown_sido=dict(sorted(unknown.items())),
     )
     return _FileRead(table, report, quarantine)
 
@@ -802,12 +893,15 @@ def cache_dir_for(raw_dir: str | os.PathLike, cache_root: str | os.PathLike | No
 
 
 def _load_state(cache_dir: Path, raw_dir: Path) -> dict:
+    """The cache's state, or a fresh one when the cache was built from another folder, by another cache
+    version, or with another code crosswalk (a row added to params/code_changes.csv re-codes every month)."""
     fresh = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "files": {}}
     try:
         state = json.loads((cache_dir / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return fresh
-    if state.get("version") != CACHE_VERSION or state.get("raw_dir") != str(raw_dir):
+    if (state.get("version") != CACHE_VERSION or state.get("raw_dir") != str(raw_dir)
+            or state.get("crosswalk") != crosswalk().digest):
         return fresh
     return state
 
@@ -817,8 +911,17 @@ def _quarantine_piece(file: str, sha256: str) -> str:
     return f"{sha256[:16]}-{hashlib.sha1(file.encode('utf-8')).hexdigest()[:8]}.parquet"
 
 
-def _winner_order(file: str, rows: int) -> tuple[int, str]:
-    return (-rows, file)
+def upload_date(file: str) -> str:
+    """The upload date a portal file name carries (`..._20260930.csv` → '20260930'), '' when none."""
+    found = re.findall(r"(?<![0-9])(20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))(?![0-9])", Path(file).name)
+    return found[-1] if found else ""
+
+
+def _winner_order(file: str, rows: int) -> tuple[int, int, str]:
+    """Which file supplies a month published more than once: the most accepted rows of that month (a
+    cut-off download loses); on a tie the later upload date in the name (a re-publication corrects the
+    earlier one), then the name."""
+    return (-rows, -int(upload_date(file) or 0), file)
 
 
 def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSummary:
@@ -965,7 +1068,7 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
     write_atomic(cache_dir / "quarantine.csv",
                         quarantine.to_pandas().to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
-    state = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "files": new_files,
+    state = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "crosswalk": crosswalk().digest, "files": new_files,
              "months": {m: {"source": w, "sha256": sha_of(w), "rows": candidates[m][w]}
                         for m, w in sorted(winners.items())}}
     write_atomic(cache_dir / "state.json",

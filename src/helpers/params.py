@@ -76,9 +76,15 @@ def validate_params(params: dict, source: str = "params") -> None:
         for j, cond in enumerate(rule.get("any") or []):
             if cond.get("kind") not in ("count_at_or_below", "decline_and_gap"):
                 raise UserError(f"{source}: stages.rules[{i}].any[{j}] 의 kind '{cond.get('kind')}' 를 알 수 없습니다.")
-    rate = params.get("payroll", {}).get("contribution_rate")
-    if not isinstance(rate, (int, float)) or not 0 < rate < 1:
-        raise UserError(f"{source}: payroll.contribution_rate 는 0과 1 사이의 수여야 합니다.")
+    from helpers.pension import PensionSchedule
+
+    PensionSchedule.from_params(params, source)
+    brk = params.get("data_breaks") or {}
+    share, floor = brk.get("province_drop_share", 0.5), brk.get("area_min_employees", 30)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share < 1:
+        raise UserError(f"{source}: data_breaks.province_drop_share 는 0과 1 사이의 수여야 합니다 (예: 0.5).")
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or floor < 1:
+        raise UserError(f"{source}: data_breaks.area_min_employees 는 1 이상의 수여야 합니다 (예: 30).")
 
 
 def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path | None = None) -> Path:

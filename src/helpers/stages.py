@@ -2,8 +2,9 @@
 
 Rules come from `params/default.yaml` (`stages:`), overridable per province. They are evaluated from
 the most severe stage down; the first stage with a satisfied condition is proposed, the mildest stage
-of the scale otherwise. No call (판단유보) is made when the base year is too small or a month of q or
-q−4 is missing.
+of the scale otherwise. No call (판단유보) is made when the base year is too small, a month of q or
+q−4 is missing, or a data break (`indicators.detect_data_breaks`) touches q or q−4 — a collapse that
+comes from the data must never read as 심각.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def propose_stage(row: dict, stage_params: dict) -> tuple[str, str]:
     no_call = stage_params.get("no_call", "판단유보")
     mins = stage_params.get("minimum", {})
     why = []
+    brk = row.get("data_break")
+    if isinstance(brk, str) and brk:  # a collapse from the data is never a crisis
+        why.append(brk)
     if not row.get("complete", False):
         why.append("해당 분기 자료에 빠진 달이 있음")
     if not row.get("base_complete", False):
