@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import codes
+from helpers.params import load_params
+from helpers.pension import PensionSchedule
 
 
 def workplace(name, bjd_code, members, *, status=1, road="테스트로", industry="292201", contribution=None,
@@ -18,14 +20,24 @@ def workplace(name, bjd_code, members, *, status=1, road="테스트로", industr
         "applied_date": pd.Timestamp(applied), "reregistered_date": pd.Timestamp(rereg) if rereg else pd.NaT,
         "withdrawn_date": pd.Timestamp(withdrawn) if withdrawn else pd.NaT,
         "members": members if status == 1 else 0,
-        "contribution_krw": (members * 270_000 if status == 1 else 0) if contribution is None else contribution,
+        # None: billed at that month's rate on a 3,000,000 KRW wage (filled in by `month_frame`)
+        "contribution_krw": (None if status == 1 else 0) if contribution is None else contribution,
         "gained": gained, "lost": lost,
     }
 
 
+WAGE_KRW = 3_000_000
+
+
 def month_frame(ym, rows):
+    """Rows of one month; contributions left open are the month's rate × 3,000,000 KRW × members, so a
+    steady wage bill stays steady across a rate change (as in the real files)."""
+    rate = PensionSchedule.from_params(load_params()).rate(ym)
+    rows = [dict(r, contribution_krw=round(r["members"] * WAGE_KRW * rate)) if r["contribution_krw"] is None else r
+            for r in rows]
     df = pd.DataFrame(rows)
     df.insert(0, "month", ym)
+    df["contribution_krw"] = df["contribution_krw"].astype("int64")
     return df
 
 

@@ -55,7 +55,11 @@ def test_real_data_carry_no_synthetic_notice():
 
 def test_methods_state_the_payroll_lower_bound_and_the_rules_in_force():
     text = brief.methods_html(brief.brief_context(panel(), "48", "2026Q3"))
-    assert "하한 추정치" in text and "9%" in text
+    assert "하한 추정치" in text
+    # the rate and the cap of both quarters compared (the rate rose in 2026, the cap every July)
+    assert "2025년 3분기 보험료율 9.0%·상한 월 6,370,000원" in text
+    assert "2026년 3분기 보험료율 9.5%·상한 월 6,590,000원" in text
+    assert "전남광주" in text and "46→12" in text
     assert "-10% 이하" in text and "판단유보" in text
 
 

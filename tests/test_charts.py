@@ -142,10 +142,20 @@ def test_province_map_handles_multipolygon_islands_and_is_cached():
     assert (path.codes == path.MOVETO).sum() > 10  # many islands, one compound path
 
 
-def test_national_map_colours_all_seventeen_provinces_and_marks_failures():
-    ax = charts.national_map({"48": 5, "26": 2, "44": 12}, failed=["31"])
+def test_the_merged_province_s_outline_is_the_union_of_the_old_gwangju_and_jeonnam():
+    merged = charts._sido_shape("12")
+    # 광주 (126.85, 35.16) and 목포 (126.39, 34.81) both lie inside the outline of today's province 12
+    from shapely.geometry import Point
+
+    assert merged.buffer(0.01).contains(Point(126.85, 35.16)) and merged.buffer(0.01).contains(Point(126.39, 34.81))
+    assert charts._sido_shape("29") is None and charts._sido_shape("46") is None
+
+
+def test_national_map_colours_today_s_sixteen_provinces_and_marks_failures():
+    ax = charts.national_map({"48": 5, "26": 2, "44": 12, "12": 3}, failed=["31"])
     gids = [p.get_gid() for p in ax.patches if str(p.get_gid()).startswith("sido:")]
-    assert len(gids) == 17
+    assert len(gids) == 16 and len(set(gids)) == 16  # 광주 and 전남 are drawn once, as 전남광주 (12)
+    assert "전남광주\n3" in " ".join(t.get_text() for t in ax.texts)
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "충남\n12" in texts and "울산\n실패" in texts and charts.MAP_CREDIT in texts
 

@@ -27,7 +27,6 @@ REAL_AREAS = {  # domain.md §4: province code → real areas
     "26": ["녹산국가산업단지", "신평장림일반산업단지"],
     "27": ["성서일반산업단지", "대구국가산업단지", "달성1차일반산업단지"],
     "28": ["남동국가산업단지", "부평국가산업단지"],
-    "29": ["하남일반산업단지", "평동일반산업단지"],
     "30": ["대전일반산업단지", "대덕테크노밸리"],
     "31": ["울산미포국가산업단지", "온산국가산업단지"],
     "36": ["명학일반산업단지"],
@@ -36,7 +35,8 @@ REAL_AREAS = {  # domain.md §4: province code → real areas
     "43": ["오창과학산업단지", "청주일반산업단지"],
     "44": ["천안제3일반산업단지", "석문국가산업단지"],
     "52": ["군산국가산업단지", "익산국가산업단지", "전주일반산업단지", "김제지평선일반산업단지"],
-    "46": ["여수국가산업단지", "광양국가산업단지", "대불국가산업단지"],
+    # 광주 and 전남 merged into 전남광주통합특별시 (12) on 2026-07-01
+    "12": ["여수국가산업단지", "광양국가산업단지", "대불국가산업단지", "하남일반산업단지", "평동일반산업단지"],
     "47": ["구미국가산업단지", "포항철강산업단지", "경산일반산업단지"],
     "48": ["창원국가산업단지", "마산자유무역지역", "옥포국가산업단지", "죽도국가산업단지", "김해골든루트일반산업단지"],
     "50": ["제주첨단과학기술단지"],
@@ -257,7 +257,7 @@ def test_sizes_are_heavy_tailed_and_contributions_stay_under_the_cap(months):
     assert (m.between(1, 9)).mean() > 0.6
     assert m.max() >= 300
     contrib = act[CONTRIB].astype(int)
-    assert (contrib <= 0.09 * 6_590_000 * m).all()
+    assert (contrib <= 0.095 * 6_590_000 * m).all()  # 2026-09: rate 9.5 %, cap 6,590,000 KRW
     assert (contrib % 10 == 0).all()
 
 
@@ -346,7 +346,9 @@ def _quarter_stages(months: dict[str, pd.DataFrame], q: tuple[str, ...], q4: tup
     df["sido"] = df["cur"].str[:2]
     df["when"] = np.where(df["month"].isin(q), "q", "q4")
     df["m"] = df[MEMBERS].astype(int)
-    df["p"] = df[CONTRIB].astype(int) / 0.09
+    # the contribution rate by year (domain.md: 9 % to 2025-12, then +0.5 pp each January)
+    rate = {str(y): 0.09 if y <= 2025 else 0.09 + 0.005 * (y - 2025) for y in range(2020, 2034)}
+    df["p"] = df[CONTRIB].astype(int) / df["month"].str[:4].map(rate)
 
     def ind(key):
         act = df[df[STATUS] == "1"]

@@ -47,7 +47,7 @@ def test_core_three_are_means_of_snapshots_and_payroll_is_the_quarter_sum():
     r = ind(p, "area", "48-001", "2026Q3")
     assert r.workplaces == pytest.approx((2 + 2 + 1) / 3)
     assert r.employees == pytest.approx((30 + 36 + 10) / 3)
-    assert r.payroll_krw == pytest.approx((2_700_000 + 3_600_000 + 900_000) / 0.09)
+    assert r.payroll_krw == pytest.approx((2_700_000 + 3_600_000 + 900_000) / 0.095)  # 2026: 9.5 %
     assert r.gained == 6 and r.lost == 26 and r.net_hires == -20
     assert r.closures == 1
     assert r.top_employer_share_pct == pytest.approx(100 * (20 / 30 + 26 / 36 + 10 / 10) / 3)
@@ -66,7 +66,7 @@ def test_a_withdrawn_rows_stale_contribution_is_not_payroll():
     a = workplace("a", "4831010100", 10, contribution=900_000)
     gone = workplace("x", "4831010100", 0, status=2, withdrawn="2025-01-03", contribution=450_000)
     p = build([(m, [a, gone]) for m in months("2026Q3")])
-    assert ind(p, "area", "48-001", "2026Q3").payroll_krw == pytest.approx(3 * 900_000 / 0.09)
+    assert ind(p, "area", "48-001", "2026Q3").payroll_krw == pytest.approx(3 * 900_000 / 0.095)
 
 
 def test_year_on_year_changes_and_gap_to_the_province():

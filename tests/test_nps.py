@@ -405,7 +405,8 @@ def nps_project(tmp_path, monkeypatch):
     """A throwaway project root (params copied) so default folders resolve inside tmp_path."""
     root = tmp_path / "proj"
     (root / "params").mkdir(parents=True)
-    shutil.copy(Path(nps.__file__).resolve().parents[2] / "params" / "default.yaml", root / "params")
+    for name in ("default.yaml", "code_changes.csv", "provinces.csv"):
+        shutil.copy(Path(nps.__file__).resolve().parents[2] / "params" / name, root / "params")
     monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
     return root
 

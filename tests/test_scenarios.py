@@ -29,7 +29,7 @@ def test_the_data_are_known_to_be_synthetic_and_reasons_are_given(panel):
 
 def test_a_province_s_dense_share_is_reported_for_every_province(panel):
     rep = panel.match_report
-    assert len(rep) == 17
+    assert len(rep) == 16  # 광주·전남 are one province (12) since 2026-07
     assert (rep["dense_workplaces"] > 0).all() and rep["dense_workplace_share_pct"].between(0, 100).all()
     # 27-004 (a 10-digit ri prefix) lies inside 27-002: the longer prefix wins and the overlap is reported.
     ov = panel.overlaps

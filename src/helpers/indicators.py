@@ -317,7 +317,7 @@ def detect_data_breaks(monthly: pd.DataFrame, reference: pd.DataFrame, limits: d
 def _break_reasons(q: pd.DataFrame, breaks: pd.DataFrame | None) -> pd.Series:
     """Per indicator row: the reasons of breaks (of the unit itself, or of its province for areas and
     province parts) overlapping a month of the quarter or of q−4; '' when none."""
-    out = pd.Series("", index=q.index, dtype=object)
+    out = pd.Series("", index=q.index, dtype="str")
     if breaks is None or not len(breaks):
         return out
     spans: dict[str, list[tuple[str, str, str]]] = {}
