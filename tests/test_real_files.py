@@ -9,7 +9,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from factories import month_frame, reference, workplace
+from tests.factories import month_frame, reference, workplace
 
 from helpers import codes, nps
 from helpers.areas import ReferenceWarning, load_reference
@@ -130,11 +130,9 @@ def test_the_merger_does_not_break_a_series_or_the_gap(tmp_path):
     months = {}
     for m in quarter_months("2025Q3") + quarter_months("2026Q3"):
         after = m >= "2026-07"
-        months[m] = month_frame(m, [
-            workplace("여수화학", YEOSU_NEW if after else YEOSU, 100),
-            workplace("하남기계", HANAM_NEW if after else HANAM, 80),
-            workplace("목포상회", "1211010100" if after else MOKPO_REST, 400),
-        ])
+        months[m] = month_frame(m, [workplace(f"여수{i}", YEOSU_NEW if after else YEOSU, 20) for i in range(5)]
+                                + [workplace(f"하남{i}", HANAM_NEW if after else HANAM, 16) for i in range(5)]
+                                + [workplace("목포상회", "1211010100" if after else MOKPO_REST, 400)])
     p = panel_from_months(months.items(), ref)
     st = assign_stages(p.indicators, "2026Q3").set_index("area_id")
     assert st["stage"].tolist() == ["양호", "양호"]
@@ -372,3 +370,60 @@ def _monthly(frames, ref):
     m = AreaMatcher(ref)
     return pd.concat([monthly_aggregates(df, ym, m.match(df["bjd_code"], df["road_name"])) for ym, df in frames.items()],
                      ignore_index=True)
+
+
+# --- the whole pipeline against the demo's known truth ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def merged_demo(tmp_path_factory):
+    """Demo files with the 2026-07 merger and the 2026 rate, their panel and their true numbers."""
+    import json
+
+    from helpers import demo
+    from helpers.indicators import build_panel
+
+    raw = tmp_path_factory.mktemp("merged") / "nps"
+    demo.generate_demo(raw, months=("2025-01", "2026-09"))  # default scale: areas of realistic size
+    truth = json.loads(demo.truth_path(raw).read_text(encoding="utf-8"))["truth"]
+    return raw, build_panel(raw), truth
+
+
+def test_the_demo_files_carry_the_merger_and_the_rate_rise(merged_demo):
+    raw, _, _ = merged_demo
+    june = nps.read_month_file(next(raw.glob("*_20260630.csv")))[0]
+    july = nps.read_month_file(next(raw.glob("*_20260731.csv")))[0]
+    assert {"29", "46"} <= set(june["bjd_code_orig"].str[:2]) and "12" not in set(june["bjd_code_orig"].str[:2])
+    assert "12" in set(july["bjd_code_orig"].str[:2]) and not {"29", "46"} & set(july["bjd_code_orig"].str[:2])
+    # 당월고지금액 per member and wage rose with the rate: 9 % in 2025-12, 9.5 % in 2026-01
+    dec = nps.read_month_file(next(raw.glob("*_20251231.csv")))[0]
+    jan = nps.read_month_file(next(raw.glob("*_20260131.csv")))[0]
+    key = ["bizno6", "name", "bjd_code"]
+    both = dec.merge(jan, on=key, suffixes=("_d", "_j"))
+    steady = both[(both["members_d"] == both["members_j"]) & (both["contribution_krw_d"] > 0)
+                  & (both["contribution_krw_j"] > 0) & (both["status_j"] == 1)]
+    ratio = (steady["contribution_krw_j"] / steady["contribution_krw_d"]).median()
+    assert ratio == pytest.approx(0.095 / 0.09, abs=0.002)
+
+
+@pytest.mark.parametrize("quarter", ["2026Q3", "2026Q1"])
+def test_stages_agree_with_the_rules_on_the_true_numbers_across_the_merger(merged_demo, quarter):
+    from helpers import demo
+
+    _, panel, truth = merged_demo
+    true = demo.true_stages(truth, quarter, load_params()["stages"]).set_index("area_id")
+    got = assign_stages(panel.indicators, quarter).set_index("area_id")
+    both = true.join(got[["sido_code", "stage", "employees_yoy_pct", "payroll_yoy_pct"]])
+    clear = both[both["clear"]]
+    assert len(clear) >= 0.8 * len(both)
+    assert (clear["true_stage"] == clear["stage"]).mean() >= 0.95
+    assert (both["employees_yoy_pct"] > -99).all()  # no area collapses across the merger
+    assert len(both[both["sido_code"] == "12"]) == 6 and not len(panel.data_breaks)
+    # payroll follows the true wage bill; what is left is the cap (a lower bound) and new workplaces'
+    # zero first-month contribution
+    err = (both["payroll_yoy_pct"] - both["true_payroll_yoy_pct"]).abs()
+    assert err.median() <= 0.5 and (err <= 0.5).mean() >= 0.8 and err.max() <= 2.0
+    # while a constant 9 % divisor is off by the rate rise (×1.056) in every area
+    constant = (1 + both["payroll_yoy_pct"] / 100) * (0.095 / 0.09) * 100 - 100
+    off = (constant - both["true_payroll_yoy_pct"]).abs()
+    assert off.median() > 5 and (off > err).all()

@@ -196,13 +196,22 @@ def load_crosswalk(params_dir: str | Path) -> Crosswalk:
 
 
 @lru_cache(maxsize=8)
-def _crosswalk_of(params_dir: str) -> Crosswalk:
+def _crosswalk_of(params_dir: str, stamp: tuple) -> Crosswalk:
     return load_crosswalk(params_dir)
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
 def crosswalk() -> Crosswalk:
-    """The crosswalk of the workspace's `params/` (read once per project root)."""
-    return _crosswalk_of(str(project_root() / "params"))
+    """The crosswalk of the workspace's `params/`, read again only when one of its two files changed."""
+    d = project_root() / "params"
+    return _crosswalk_of(str(d), (_stamp(d / CHANGES_FILE), _stamp(d / PROVINCES_FILE)))
 
 
 class _Provinces(Mapping):

@@ -975,6 +975,20 @@ class _World:
         act = mask & (c["status"] == 1) & (c["fresh_t"] != t)
         c["contrib"] = np.where(act, val, 0)
 
+    def tally(self, t: int) -> dict[str, np.ndarray]:
+        """The true monthly numbers of every group (area, then rest of province): active workplaces,
+        members, the *true* wage bill `P` (members × wage, uncapped, including new workplaces whose first
+        contribution is still zero) — what the analysis estimates from the files — and `P_capped`, the
+        same with each wage capped at that month's 기준소득월액 상한 (all the contributions can show)."""
+        c, G = self.cols, self.G
+        act = c["status"] == 1
+        g = c["group"][act]
+        capped = np.minimum(c["wage"], _cap(self.months[t]))
+        return {"W": np.bincount(g, minlength=G),
+                "E": np.bincount(g, weights=c["members"][act], minlength=G),
+                "P": np.bincount(g, weights=(c["members"] * c["wage"])[act], minlength=G),
+                "P_capped": np.bincount(g, weights=(c["members"] * capped)[act], minlength=G)}
+
     # -- one month as the portal's table ---------------------------------------------------------
     def era(self, t: int, era_cache: dict) -> dict[str, np.ndarray]:
         month = self.months[t]
@@ -1080,6 +1094,83 @@ def _write_month(world: _World, t: int, era_cache: dict, path: Path, rng: np.ran
             "undecodable_bytes": int(bad_bytes), "withdrawn_rows": int((c["status"] == 2).sum())}
 
 
+def _truth_series(world: _World, months: list[str], tallies: list[dict[str, np.ndarray]]) -> dict:
+    """Monthly true W, E and wage bill per area and per province (today's provinces), for the sidecar."""
+    units: dict[str, dict] = {}
+    for a, aid in enumerate(world.ref["area_id"]):
+        units[aid] = {"level": "area", "sido_code": world.group_sido[a],
+                      **{k: [round(float(x[k][a])) for x in tallies] for k in ("W", "E", "P", "P_capped")}}
+    for sido in world.sidos:
+        groups = np.flatnonzero(world.group_sido == sido)
+        units[sido] = {"level": "province", "sido_code": sido,
+                       **{k: [round(float(x[k][groups].sum())) for x in tallies] for k in ("W", "E", "P", "P_capped")}}
+    return {"months": months, "units": units}
+
+
+def true_indicators(truth: dict) -> pd.DataFrame:
+    """Quarterly indicators from the demo's *true* numbers (`truth_path(...)`['truth']), shaped like the
+    analysis' indicator rows: W and E are quarter means, P the quarter's true wage bill, changes and the
+    gap against the province as in domain.md §5. For checking the analysis against what it estimates."""
+    from helpers.indicators import quarter_of, shift_quarter
+
+    months = truth["months"]
+    rows = []
+    for uid, u in truth["units"].items():
+        df = pd.DataFrame({"month": months, "W": u["W"], "E": u["E"], "P": u["P"], "Pc": u["P_capped"]})
+        df["quarter"] = df["month"].map(quarter_of)
+        q = df.groupby("quarter").agg(n=("month", "size"), workplaces=("W", "mean"), employees=("E", "mean"),
+                                      payroll_krw=("P", "sum"), payroll_capped_krw=("Pc", "sum"))
+        q = q[q["n"] == 3]
+        for quarter, r in q.iterrows():
+            rows.append({"level": u["level"], "unit_id": uid, "sido_code": u["sido_code"], "quarter": quarter,
+                         "workplaces": r.workplaces, "employees": r.employees, "payroll_krw": r.payroll_krw,
+                         "payroll_capped_krw": r.payroll_capped_krw})
+    out = pd.DataFrame(rows)
+    cols = ["workplaces", "employees", "payroll_krw", "payroll_capped_krw"]
+    base = out.assign(quarter=out["quarter"].map(lambda s: shift_quarter(s, 4)))
+    out = out.merge(base[["unit_id", "quarter", *cols]], on=["unit_id", "quarter"], how="left", suffixes=("", "_prev"))
+    for col in cols:
+        out[f"{col.removesuffix('_krw')}_yoy_pct"] = 100 * (out[col] / out[f"{col}_prev"].where(out[f"{col}_prev"] > 0) - 1)
+    prov = out[out["level"] == "province"].set_index(["sido_code", "quarter"])["employees_yoy_pct"]
+    out["employees_gap_pp"] = out["employees_yoy_pct"] - pd.Series(
+        list(zip(out["sido_code"], out["quarter"]))).map(prov.to_dict()).to_numpy(dtype=float)
+    out["workplaces_base"], out["employees_base"] = out["workplaces_prev"], out["employees_prev"]
+    out["complete"] = True
+    out["base_complete"] = out["workplaces_prev"].notna()
+    return out.drop(columns=[f"{c}_prev" for c in cols])
+
+
+def true_stages(truth: dict, quarter: str, stage_params: dict, margin_pp: float = 1.0) -> pd.DataFrame:
+    """The stage the rules give on the *true* numbers of every area in `quarter`, and whether the call is
+    clear: the same stage with every threshold moved by ±`margin_pp` (an area sitting on a threshold can
+    fairly fall either side of it, since payroll is estimated under a cap)."""
+    import copy
+
+    from helpers.stages import propose_stage
+
+    ind = true_indicators(truth)
+    rows = ind[(ind["level"] == "area") & (ind["quarter"] == quarter)]
+
+    def shifted(d: float) -> dict:
+        sp = copy.deepcopy(stage_params)
+        for rule in sp.get("rules", []):
+            for cond in rule.get("any", []):
+                for k in ("threshold_pct", "growth_pct", "gap_pp"):
+                    if k in cond:
+                        cond[k] = float(cond[k]) + d
+        return sp
+
+    out = []
+    for r in rows.to_dict("records"):
+        stage = propose_stage(r, stage_params)[0]
+        others = {propose_stage(r, shifted(d))[0] for d in (-margin_pp, margin_pp)}
+        out.append({"area_id": r["unit_id"], "true_stage": stage, "clear": others == {stage},
+                    "true_payroll_yoy_pct": r["payroll_yoy_pct"],
+                    "true_capped_payroll_yoy_pct": r["payroll_capped_yoy_pct"],
+                    "true_employees_yoy_pct": r["employees_yoy_pct"]})
+    return pd.DataFrame(out)
+
+
 def parse_months(text: str) -> tuple[str, str]:
     """'YYYY-MM:YYYY-MM' (or one 'YYYY-MM') → (start, end); a Korean `UserError` when unusable."""
     m = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*(?::\s*(\d{4})-(\d{2})\s*)?", str(text or ""))
@@ -1124,11 +1215,12 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
     for old in out.glob(f"{FILE_PREFIX}*.csv"):
         old.unlink()
     era_cache: dict = {}
-    paths, stats = [], []
+    paths, stats, tallies = [], [], []
     T = len(month_list)
     for t in range(T):
         if t:
             world.step(t)
+        tallies.append(world.tally(t))
         k = int(io_rng.integers(1, 4)) if (t in (0, T - 1) or io_rng.random() < 0.5) else 0
         path = out / file_name(month_list[t])
         stats.append(_write_month(world, t, era_cache, path, io_rng, k))
@@ -1139,6 +1231,7 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
         "areas_csv": str(Path(areas_csv) if areas_csv else default_areas_csv()),
         "files": stats,
         "scenarios": [{k: v for k, v in asdict(s).items() if k != "plant"} for s in SCENARIOS],
+        "truth": _truth_series(world, month_list, tallies),
     }
     tp = truth_path(out)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=tp.parent, delete=False, suffix=".tmp") as f:
