@@ -1,6 +1,6 @@
-"""Benchmark: the 17-province quarterly batch on the default demo data, next to its floor.
+"""Benchmark: the quarterly batch of every province (16 since the 2026-07 merger) on the default demo data, next to its floor.
 
-The floor is Papermill executing an empty notebook with the same kernel, 17 times with the same number
+The floor is Papermill executing an empty notebook with the same kernel, once per province with the same number
 of workers — what any per-province notebook batch costs before doing any work.
 Run: `make bench` (or `.venv/bin/python bench/bench_batch.py`). Writes bench/results/batch.json.
 """
@@ -20,6 +20,7 @@ import nbformat
 import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 
+from helpers import codes
 from helpers.batch import KERNEL, KERNEL_QUIET, run_quarter
 from helpers.indicators import build_panel, resolve_raw_dir
 
@@ -57,7 +58,8 @@ def main() -> int:
         t0 = time.perf_counter()
         manifest = run_quarter(provinces="all", out=out, workers=workers, progress=False)
         wall = time.perf_counter() - t0
-    floor = empty_notebook_floor(17, workers)
+    n = len(codes.SIDO_NAMES)
+    floor = empty_notebook_floor(n, workers)
     result = {
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
         "data": str(raw),
@@ -71,10 +73,10 @@ def main() -> int:
     }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "batch.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(f"17개 시도 일괄 실행: {wall:.1f}초 (목표 60초, 작업자 {workers}) — 성공 {result['provinces_ok']}/17")
+    print(f"{n}개 시도 일괄 실행: {wall:.1f}초 (목표 60초, 작업자 {workers}) — 성공 {result['provinces_ok']}/{n}")
     print(f"  지표 패널 계산: {result['panel_s']:.1f}초")
     print("  시도별: " + ", ".join(f"{k} {v:.1f}s" for k, v in result["per_province_s"].items()))
-    print(f"  바닥선(빈 노트북 17개, 같은 커널): {floor['wall_s']:.1f}초 (노트북당 {floor['per_notebook_s']:.1f}초)")
+    print(f"  바닥선(빈 노트북 {n}개, 같은 커널): {floor['wall_s']:.1f}초 (노트북당 {floor['per_notebook_s']:.1f}초)")
     return 0
 
 

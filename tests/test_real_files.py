@@ -9,7 +9,6 @@ import warnings
 
 import pandas as pd
 import pytest
-from tests.factories import month_frame, reference, workplace
 
 from helpers import codes, nps
 from helpers.areas import ReferenceWarning, load_reference
@@ -19,6 +18,7 @@ from helpers.params import load_params, project_root
 from helpers.pension import PensionSchedule
 from helpers.schema import NPS_COLUMNS
 from helpers.stages import assign_stages
+from tests.factories import month_frame, reference, workplace
 
 YEOSU = "4613014600"      # 전남 여수시 월내동 as published up to 2026-06
 YEOSU_NEW = "1213014600"  # the same place from 2026-07 (전남 46abc → 12abc)
@@ -427,3 +427,36 @@ def test_stages_agree_with_the_rules_on_the_true_numbers_across_the_merger(merge
     constant = (1 + both["payroll_yoy_pct"] / 100) * (0.095 / 0.09) * 100 - 100
     off = (constant - both["true_payroll_yoy_pct"]).abs()
     assert off.median() > 5 and (off > err).all()
+
+
+def test_an_install_that_misses_the_merger_gets_warnings_and_no_call_not_minus_100(project, nps_row, nps_write):
+    """The reported failure: files recoded to 12 from 2026-07 read with a change table that lacks the
+    merger. Every 전남 area used to come out 심각 at −100 %, silently."""
+    params = project / "params"
+    changes = params / "code_changes.csv"
+    changes.write_text("".join(line for line in changes.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if ",12" not in line and "2026-07" not in line), encoding="utf-8")
+    provinces = params / "provinces.csv"
+    provinces.write_text(provinces.read_text(encoding="utf-8")
+                         .replace("12,전남광주통합특별시,전남광주,\n", "")
+                         .replace("29,광주광역시,광주,2026-06", "29,광주광역시,광주,")
+                         .replace("46,전라남도,전남,2026-06", "46,전라남도,전남,"), encoding="utf-8")
+    assert "46" in codes.SIDO_NAMES and "12" not in codes.SIDO_NAMES
+    raw = project / "raw"
+    for m in quarter_months("2025Q3") + quarter_months("2026Q2") + quarter_months("2026Q3"):
+        code = YEOSU_NEW if m >= "2026-07" else YEOSU
+        rows = [nps_row(month=m, name=f"여수{i}", bjd_code_orig=code, members=40) for i in range(5)]
+        rows += [nps_row(month=m, name="목포", bjd_code_orig="1211010100" if m >= "2026-07" else MOKPO_REST,
+                         members=500)]
+        nps_write(raw / f"국민연금공단_국민연금 가입 사업장 내역_{m.replace('-', '')}28.csv", rows)
+    ref = project / "areas.csv"
+    ref.write_text("area_id,area_name,area_type,sido_code,bjd_codes\n46-001,여수국가산업단지,국가산업단지,46,46130146\n",
+                   encoding="utf-8")
+    from helpers.indicators import build_panel
+
+    summary = nps.ingest(raw, nps.cache_dir_for(raw, project / "cache"))
+    assert "현행 시도에 없는 시도코드 12 (6행)" in summary.render()
+    panel = build_panel(raw, ref)
+    st = assign_stages(panel.indicators, "2026Q3").set_index("area_id")
+    assert st.loc["46-001", "stage"] == "판단유보" and "자료 연계 이상" in st.loc["46-001", "reasons"]
+    assert any("시도코드의 행" in w for w in panel.warnings())

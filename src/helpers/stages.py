@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,6 +223,8 @@ def cli_stages(args) -> int:
         have = ", ".join(sorted(set(panel.indicators["quarter"])))
         raise UserError(f"분기 {quarter} 의 자료가 없습니다. 있는 분기: {have}")
     decisions = load_decisions(None, panel.reference)
+    for w in panel.warnings():
+        print(f"경고: {w}", file=sys.stderr)
     st = assign_stages(panel.indicators, quarter, decisions)
     out = Path(args.out) if args.out else resolve_path(None, "outputs") / quarter / "stages.csv"
     write_atomic(out, stages_csv_bytes(st))
