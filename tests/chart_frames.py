@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.charts import quarter_window
+from helpers.periods import quarter_window
 
 # (area_id, name, sigungu_code, lat, lon, yearly employee change per quarter in %)
 GYEONGNAM_AREAS = [

@@ -3,7 +3,8 @@
 import pandas as pd
 
 from helpers import brief
-from helpers.indicators import panel_from_months, quarter_months
+from helpers.indicators import panel_from_months
+from helpers.periods import quarter_months
 from tests.factories import month_frame, reference, workplace
 
 REF = reference([

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from helpers import charts  # noqa: E402
+from helpers import charts, fmt  # noqa: E402
 from tests.chart_frames import GYEONGNAM_AREAS, areas_frame, indicators_frame, stages_frame  # noqa: E402
 
 
@@ -90,21 +90,21 @@ def test_every_stage_also_has_a_distinct_marker_and_symbol():
 
 
 @pytest.mark.parametrize("fn, value, expected", [
-    (charts.fmt_int, 1234567.4, "1,234,567"),
-    (charts.fmt_int, -1500, "−1,500"),
-    (charts.fmt_pct, 3.21, "+3.2%"),
-    (charts.fmt_pct, -12.34, "−12.3%"),
-    (charts.fmt_pct, -0.04, "0.0%"),
-    (charts.fmt_pp, -4, "−4.0%p"),
-    (charts.fmt_pp, 0.55, "+0.6%p"),
-    (charts.fmt_krw_100m, 123_456_000_000, "1,234.6억원"),
-    (charts.fmt_krw_100m, 5e7, "0.5억원"),
+    (fmt.fmt_int, 1234567.4, "1,234,567"),
+    (fmt.fmt_int, -1500, "−1,500"),
+    (fmt.fmt_pct, 3.21, "+3.2%"),
+    (fmt.fmt_pct, -12.34, "−12.3%"),
+    (fmt.fmt_pct, -0.04, "0.0%"),
+    (fmt.fmt_pp, -4, "−4.0%p"),
+    (fmt.fmt_pp, 0.55, "+0.6%p"),
+    (fmt.fmt_krw_100m, 123_456_000_000, "1,234.6억원"),
+    (fmt.fmt_krw_100m, 5e7, "0.5억원"),
 ])
 def test_formatters_use_separators_signs_and_a_true_minus(fn, value, expected):
     assert fn(value) == expected
 
 
-@pytest.mark.parametrize("fn", [charts.fmt_int, charts.fmt_pct, charts.fmt_pp, charts.fmt_krw_100m])
+@pytest.mark.parametrize("fn", [fmt.fmt_int, fmt.fmt_pct, fmt.fmt_pp, fmt.fmt_krw_100m])
 @pytest.mark.parametrize("missing", [np.nan, None, pd.NA])
 def test_formatters_show_a_missing_value_as_a_dash(fn, missing):
     assert fn(missing) == "–"

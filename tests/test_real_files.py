@@ -13,9 +13,10 @@ import pytest
 from helpers import codes, nps
 from helpers.areas import ReferenceWarning, load_reference
 from helpers.errors import UserError
-from helpers.indicators import detect_data_breaks, panel_from_months, quarter_months
+from helpers.indicators import detect_data_breaks, panel_from_months
 from helpers.params import load_params, project_root
 from helpers.pension import PensionSchedule
+from helpers.periods import quarter_months
 from helpers.schema import NPS_COLUMNS
 from helpers.stages import assign_stages
 from tests.factories import month_frame, reference, workplace

@@ -28,8 +28,9 @@ from helpers import codes
 from helpers.errors import UserError
 from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
 from helpers.files import sha256_file, write_atomic
-from helpers.indicators import Panel, build_panel, check_quarter, latest_complete_quarter, resolve_raw_dir
+from helpers.indicators import Panel, build_panel, latest_complete_quarter, resolve_raw_dir
 from helpers.params import load_params, project_root, resolve_path
+from helpers.periods import check_quarter
 from helpers.stages import assign_stages, load_decisions, stages_csv_bytes
 
 KERNEL = "python3"  # the kernel of the running interpreter (.venv), whatever the notebook metadata says

@@ -12,16 +12,13 @@ from functools import cached_property
 import pandas as pd
 
 from helpers import codes
-from helpers.indicators import Panel, latest_complete_quarter, quarter_months, shift_quarter
+from helpers.fmt import fmt_pct
+from helpers.indicators import Panel, latest_complete_quarter
 from helpers.params import load_params
-from helpers.stages import assign_stages, fmt_signed, load_decisions, stage_history
+from helpers.periods import quarter_label, quarter_months, shift_quarter
+from helpers.stages import assign_stages, load_decisions, stage_history
 
 e = html.escape
-
-
-def quarter_label(quarter: str) -> str:
-    """'2026Q3' → '2026년 3분기' ('' stays '')."""
-    return f"{quarter[:4]}년 {quarter[-1]}분기" if quarter else ""
 
 
 @dataclass
@@ -164,8 +161,8 @@ def summary_html(ctx: BriefContext) -> str:
         f"<p>{e(ctx.province)}의 밀집지역 <strong>{total:,}곳</strong> 가운데 <strong>{flagged:,}곳</strong>에서 "
         f"위기징후가 나타났습니다 ({', '.join(f'{e(s)} {int(now_counts.get(s, 0)):,}곳' for s in ctx.scale[1:])}; "
         f"{e(no_call)} {int(now_counts.get(no_call, 0)):,}곳).</p>",
-        f"<p>시도 전체 종사자 수는 전년 동기 대비 <strong>{fmt_signed(p['employees_yoy_pct'])}</strong> "
-        f"(전국 {fmt_signed(n['employees_yoy_pct'])}), 추정 총급여는 {fmt_signed(p['payroll_yoy_pct'])} 변했습니다.</p>",
+        f"<p>시도 전체 종사자 수는 전년 동기 대비 <strong>{fmt_pct(p['employees_yoy_pct'])}</strong> "
+        f"(전국 {fmt_pct(n['employees_yoy_pct'])}), 추정 총급여는 {fmt_pct(p['payroll_yoy_pct'])} 변했습니다.</p>",
         f'<div class="stage-cards">{"".join(cards)}</div>',
         "<ul>",
         f"<li><strong>새로 위기징후가 나타난 지역</strong>: {_names(newly)}</li>",
@@ -197,7 +194,7 @@ FLAGGED_COLUMNS = {
 def flagged_table_html(ctx: BriefContext) -> str:
     """Areas at 주의 or worse: one row of numbers, then a full-width row of reasons and linked programmes —
     nine columns fit an A4 page and a phone, unlike a fourteen-column table."""
-    from helpers.charts import fmt_int, fmt_pct, fmt_pp
+    from helpers.fmt import fmt_int, fmt_pct, fmt_pp
     from helpers.report import stage_chip_html
 
     fl = ctx.flagged
@@ -415,7 +412,7 @@ def overview_title_html(ov: NationalOverview) -> str:
     nat = n[(n["level"] == "nation") & (n["quarter"] == ov.quarter)].iloc[0]
     out = [f'<h1 class="brief-title">전국 중소기업 밀집지역 위기징후 모니터링 — {quarter_label(ov.quarter)}</h1>',
            f'<p class="brief-sub">자료: 국민연금 가입 사업장 내역 {ov.panel.months[0]} ~ {ov.panel.months[-1]} · '
-           f'전국 종사자 수 전년 동기 대비 {fmt_signed(nat["employees_yoy_pct"])}, '
+           f'전국 종사자 수 전년 동기 대비 {fmt_pct(nat["employees_yoy_pct"])}, '
            f'밀집지역 {len(ov.stages):,}곳 중 주의 이상 {int((ov.stages["stage_rank"] >= 1).sum()):,}곳</p>']
     if ov.panel.synthetic:
         out.append(synthetic_notice_html())

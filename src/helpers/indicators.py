@@ -34,8 +34,8 @@ import pandas as pd
 
 from helpers import codes
 from helpers.areas import AreaMatcher, load_reference, match_report
-from helpers.nps import missing_months
 from helpers.pension import PensionSchedule
+from helpers.periods import missing_months, quarter_months, quarter_of, shift_quarter
 from helpers.schema import MANUFACTURING_DIVISIONS
 
 LEVELS = ("area", "province", "province_dense", "province_other", "nation")
@@ -48,39 +48,6 @@ PANEL_COLUMNS = ["status", "members", "industry_code", "applied_date", "reregist
 
 _SUM_COLS = ["workplaces", "employees", "contribution_krw", "gained", "lost", "openings", "closures",
              "manufacturing_employees"]
-
-
-def check_quarter(quarter: str | None) -> str | None:
-    """A user-given quarter in YYYYQn form (None passes); anything else is a Korean UserError."""
-    import re
-
-    from helpers.errors import UserError
-
-    if quarter is None:
-        return None
-    q = str(quarter).strip().upper()
-    if not re.fullmatch(r"(19|20)[0-9]{2}Q[1-4]", q):
-        raise UserError(f"분기 '{quarter}' 는 YYYYQn 형식이어야 합니다 (예: 2026Q3).")
-    return q
-
-
-def quarter_of(month: str) -> str:
-    """'2026-08' → '2026Q3'."""
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y}Q{(m - 1) // 3 + 1}"
-
-
-def quarter_months(quarter: str) -> list[str]:
-    """'2026Q3' → ['2026-07', '2026-08', '2026-09']."""
-    y, q = int(quarter[:4]), int(quarter[-1])
-    return [f"{y}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
-
-
-def shift_quarter(quarter: str, n: int) -> str:
-    """'2026Q3', -4 → '2025Q3'."""
-    y, q = int(quarter[:4]), int(quarter[-1])
-    i = y * 4 + (q - 1) + n
-    return f"{i // 4}Q{i % 4 + 1}"
 
 
 def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:

@@ -78,6 +78,7 @@ import pyarrow.parquet as pq
 from helpers.codes import crosswalk
 from helpers.errors import UserError
 from helpers.files import atomic_path, sha256_file, write_atomic
+from helpers.periods import missing_months, month_range
 from helpers.schema import CACHE_COLUMNS, NPS_COLUMNS, RENAME
 
 VINTAGE_CURRENT, VINTAGE_LEGACY = "현행", "구형(2019년 이전)"  # header forms of the portal file
@@ -230,24 +231,6 @@ def _month_span_text(months: list[str]) -> str:
     if len(months) > 3 and months == month_range(months[0], months[-1]):
         return f"{months[0]} ~ {months[-1]}"
     return ", ".join(months)
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from `first` to `last` (YYYY-MM), both included."""
-    y, m = int(first[:4]), int(first[5:7])
-    out = []
-    while f"{y:04d}-{m:02d}" <= last:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-def missing_months(months: list[str]) -> list[str]:
-    """Months absent between the first and the last of `months` (YYYY-MM)."""
-    if not months:
-        return []
-    present = set(months)
-    return [m for m in month_range(min(months), max(months)) if m not in present]
 
 
 # ---------------------------------------------------------------------------------------------

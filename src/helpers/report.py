@@ -29,15 +29,12 @@ from helpers.charts import (
     NO_CALL,
     STAGE_COLORS,
     STAGE_SYMBOLS,
-    fmt_int,
-    fmt_krw_100m,
-    fmt_pct,
-    fmt_pp,
     infer_scale,
     stage_palette,
     text_color_on,
 )
 from helpers.files import write_text_atomic
+from helpers.fmt import fmt_int, fmt_krw_100m, fmt_pct, fmt_pp
 
 BRIEF_TAG = "brief"
 ANALYSIS_ONLY_TAG = "analysis-only"

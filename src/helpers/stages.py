@@ -19,8 +19,9 @@ import pandas as pd
 
 from helpers.errors import UserError
 from helpers.files import write_atomic
-from helpers.indicators import shift_quarter
+from helpers.fmt import fmt_pct, fmt_pp, fmt_threshold
 from helpers.params import load_params, resolve_path
+from helpers.periods import shift_quarter
 
 INDICATOR_LABELS = {"workplaces": "사업장수", "employees": "종사자수", "payroll": "총급여(추정)"}
 
@@ -33,20 +34,6 @@ STAGES_CSV_COLUMNS = [
 DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
 
 
-def fmt_signed(x: float | None, unit: str = "%") -> str:
-    """Signed number with one decimal and a true minus sign (−12.3%, +0.4%p); NaN → '–'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    r = round(float(x), 1)
-    if r == 0:
-        return f"0.0{unit}"
-    return f"{'+' if r > 0 else '−'}{abs(r):.1f}{unit}"
-
-
-def _fmt_threshold(x: float, unit: str = "%") -> str:
-    return ("−" if x < 0 else "") + (f"{abs(x):g}{unit}")
-
-
 def _evaluate(cond: dict, row: dict) -> tuple[bool, list[str]]:
     """Evaluate one rule condition on one area-quarter row; return (met, reason fragments)."""
     if cond["kind"] == "count_at_or_below":
@@ -55,11 +42,11 @@ def _evaluate(cond: dict, row: dict) -> tuple[bool, list[str]]:
         for ind in cond["indicators"]:
             g = row.get(f"{ind}_yoy_pct")
             if g is not None and not math.isnan(g) and g <= thr:
-                hits.append(f"{INDICATOR_LABELS[ind]} 전년동기 대비 {fmt_signed(g)} (기준 {_fmt_threshold(thr)})")
+                hits.append(f"{INDICATOR_LABELS[ind]} 전년동기 대비 {fmt_pct(g)} (기준 {fmt_threshold(thr)})")
         need = int(cond.get("min_count", 1))
         if len(hits) >= need:
             if need > 1:
-                hits[0] = f"{need}개 이상 지표 {_fmt_threshold(thr)} 이하: " + hits[0]
+                hits[0] = f"{need}개 이상 지표 {fmt_threshold(thr)} 이하: " + hits[0]
             return True, hits
         return False, []
     # decline_and_gap
@@ -70,8 +57,8 @@ def _evaluate(cond: dict, row: dict) -> tuple[bool, list[str]]:
     ok_g = g < thr if cond.get("strict") else g <= thr
     if ok_g and gap <= gthr:
         cmp = "미만" if cond.get("strict") else "이하"
-        return True, [(f"종사자수 전년동기 대비 {fmt_signed(g)} (기준 {_fmt_threshold(thr)} {cmp}), "
-                      f"시도 대비 격차 {fmt_signed(gap, '%p')} (기준 {_fmt_threshold(gthr, '%p')})")]
+        return True, [(f"종사자수 전년동기 대비 {fmt_pct(g)} (기준 {fmt_threshold(thr)} {cmp}), "
+                      f"시도 대비 격차 {fmt_pp(gap)} (기준 {fmt_threshold(gthr, '%p')})")]
     return False, []
 
 
@@ -102,10 +89,10 @@ def propose_stage(row: dict, stage_params: dict) -> tuple[str, str]:
             if met:
                 return rule["stage"], "; ".join(frags)
     mild = stage_params["scale"][0]
-    return mild, (f"기준 미충족 — 사업장수 {fmt_signed(row.get('workplaces_yoy_pct'))}, "
-                  f"종사자수 {fmt_signed(row.get('employees_yoy_pct'))}, "
-                  f"총급여 {fmt_signed(row.get('payroll_yoy_pct'))}, "
-                  f"시도 대비 격차 {fmt_signed(row.get('employees_gap_pp'), '%p')}")
+    return mild, (f"기준 미충족 — 사업장수 {fmt_pct(row.get('workplaces_yoy_pct'))}, "
+                  f"종사자수 {fmt_pct(row.get('employees_yoy_pct'))}, "
+                  f"총급여 {fmt_pct(row.get('payroll_yoy_pct'))}, "
+                  f"시도 대비 격차 {fmt_pp(row.get('employees_gap_pp'))}")
 
 
 def _params_for(params_for: Callable[[str], dict] | None, sido: str) -> dict:
@@ -212,7 +199,8 @@ def stages_csv_bytes(stages: pd.DataFrame) -> bytes:
 
 def cli_stages(args) -> int:
     """`python -m helpers stages`: the stage table for every province, without notebooks."""
-    from helpers.indicators import build_panel, check_quarter, latest_complete_quarter
+    from helpers.indicators import build_panel, latest_complete_quarter
+    from helpers.periods import check_quarter
 
     quarter = check_quarter(args.quarter)
     panel = build_panel(args.raw_dir, args.areas)

@@ -30,7 +30,8 @@ import pandas as pd
 from helpers import codes
 from helpers.areas import AreaMatcher
 from helpers.errors import UserError
-from helpers.indicators import Panel, quarter_months, shift_quarter
+from helpers.indicators import Panel
+from helpers.periods import quarter_months, shift_quarter
 
 SURVEY_COLUMNS = [
     "sido_code", "area_id", "area_name", "stage", "name", "bizno6", "industry_code", "industry_name",
