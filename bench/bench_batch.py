@@ -22,7 +22,8 @@ from jupyter_client.manager import AsyncKernelManager
 
 from helpers import codes
 from helpers.batch import KERNEL, KERNEL_QUIET, run_quarter
-from helpers.indicators import build_panel, resolve_raw_dir
+from helpers.panel import build_panel
+from helpers.workspace import resolve_raw_dir
 
 HERE = Path(__file__).resolve().parent
 

@@ -10,7 +10,7 @@ import json
 import sys
 
 from helpers import demo
-from helpers.indicators import build_panel
+from helpers.panel import build_panel
 from helpers.params import load_params, resolve_path
 from helpers.stages import assign_stages
 

@@ -65,6 +65,17 @@ def _nps_write(path: Path, rows: list[dict[str, str] | list[str]], encoding: str
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_raw(tmp_path_factory):
+    """The synthetic demo files, built once per test run: default scale, 2025-01..2026-09 (the 2026 rate
+    rise and the 2026-07 merger inside), the demo seed. Tests read it; none may write into it."""
+    from helpers import demo
+
+    raw = tmp_path_factory.mktemp("demo") / "nps"
+    demo.generate_demo(raw, months=("2025-01", "2026-09"))
+    return raw
+
+
 @pytest.fixture
 def nps_row():
     """Factory of valid NPS rows: `nps_row(month="2025-02", members=7)`."""

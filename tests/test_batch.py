@@ -9,7 +9,6 @@ import pytest
 
 from helpers.batch import run_quarter
 from helpers.cli import main
-from helpers.demo import generate_demo
 from helpers.params import project_root
 from tests.browser import open_page
 
@@ -18,10 +17,8 @@ PROVINCES = "26,48"
 
 
 @pytest.fixture(scope="module")
-def small_raw(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("raw") / "nps"
-    generate_demo(raw, workplaces=3000, months=("2025-04", "2026-09"), seed=7)
-    return raw
+def small_raw(demo_raw):
+    return demo_raw
 
 
 @pytest.fixture(scope="module")

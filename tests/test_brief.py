@@ -3,7 +3,7 @@
 import pandas as pd
 
 from helpers import brief
-from helpers.indicators import panel_from_months
+from helpers.panel import panel_from_months
 from helpers.periods import quarter_months
 from tests.factories import month_frame, reference, workplace
 
@@ -23,17 +23,16 @@ def panel(synthetic=True):
     return panel_from_months(months, REF, synthetic=synthetic)
 
 
-def context_with_decision(monkeypatch, quarter, area_id, note, date="2026-10-20", stage="주의"):
+def context_with_decision(quarter, area_id, note, date="2026-10-20", stage="주의"):
     """경남 2026Q3 with one recorded council decision (instead of params/decisions.csv)."""
-    ctx = brief.brief_context(panel(), "48", "2026Q3")
-    decision = pd.DataFrame([{"quarter": quarter, "area_id": area_id, "decided_stage": stage,
-                              "decided_date": date, "note": note}])
-    monkeypatch.setattr(type(ctx), "decisions", property(lambda self: decision))
-    return ctx
+    p = panel()
+    p.decisions = pd.DataFrame([{"quarter": quarter, "area_id": area_id, "decided_stage": stage,
+                                 "decided_date": date, "note": note}])
+    return brief.brief_context(p, "48", "2026Q3")
 
 
-def test_flagged_areas_show_escaped_names_reasons_and_programmes(monkeypatch):
-    ctx = context_with_decision(monkeypatch, "2026Q3", "48-001", "<b>현장</b>")
+def test_flagged_areas_show_escaped_names_reasons_and_programmes():
+    ctx = context_with_decision("2026Q3", "48-001", "<b>현장</b>")
     html = brief.flagged_table_html(ctx)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "판단 근거" in html and "사업전환" in html
@@ -71,8 +70,8 @@ def test_a_province_without_dense_areas_still_gets_a_brief():
     assert "없습니다" in brief.flagged_table_html(ctx)
 
 
-def test_a_standing_council_decision_stays_in_view_when_the_area_is_no_longer_flagged(monkeypatch):
-    ctx = context_with_decision(monkeypatch, "2026Q2", "48-002", "관찰", date="2026-07-20")
+def test_a_standing_council_decision_stays_in_view_when_the_area_is_no_longer_flagged():
+    ctx = context_with_decision("2026Q2", "48-002", "관찰", date="2026-07-20")
     html = brief.flagged_table_html(ctx)
     assert "창원국가산업단지" in html and "2026년 2분기" in html
 

@@ -17,6 +17,7 @@ import pytest
 
 from helpers import codes, demo
 from helpers.errors import UserError
+from helpers.periods import add_months
 from helpers.schema import NPS_COLUMNS, is_manufacturing
 
 C = NPS_COLUMNS
@@ -65,10 +66,8 @@ def keyed(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "nps"
-    demo.generate_demo(out, workplaces=2_000, months=("2025-07", "2026-09"), seed=demo.DEMO_SEED)
-    return out
+def demo_dir(demo_raw) -> Path:
+    return demo_raw
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +166,7 @@ def test_all_17_provinces_are_present(months):
 ])
 def test_codes_and_province_names_are_those_of_the_files_month(era_months, old, new, effective, old_name, new_name):
     files = era_months
-    before = files[demo._month_add(effective, -1)]
+    before = files[add_months(effective, -1)]
     after = files[effective]
     assert before[BJD].str.startswith(old).any() and not before[BJD].str.startswith(new).any()
     assert after[BJD].str.startswith(new).any() and not after[BJD].str.startswith(old).any()

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from helpers import brief
-from helpers.explorer import DEPENDS, Explorer
-from helpers.indicators import panel_from_months
+from helpers.explorer import Explorer
+from helpers.panel import panel_from_months
 from tests.factories import month_frame, reference, workplace
 
 matplotlib.use("Agg")
@@ -195,11 +195,6 @@ def test_synthetic_data_are_announced(ex):
     assert "합성(가상) 자료" in ex.header_html.value
 
 
-def test_every_output_has_a_renderer():
-    for out in DEPENDS:
-        assert callable(getattr(Explorer, f"_render_{out}"))
-
-
 def test_export_without_a_raw_folder_shows_a_korean_message(ex, tmp_path):
     ex.output_root = tmp_path
     assert ex.export_survey() is None
@@ -227,32 +222,31 @@ def project_root_env(root: Path):
             os.environ["SME_MONITOR_ROOT"] = old
 
 
-def small_demo_root() -> Path:
-    """A temporary project root with params, the reference, synthetic raw files, their cache and a
-    saved panel in `panel/` (the folder a notebook's `panel_dir` takes)."""
+def small_demo_root(demo_raw: Path) -> Path:
+    """A temporary project root with params, the reference, the run's synthetic raw files, their cache and
+    a saved panel in `panel/` (the folder a notebook's `panel_dir` takes)."""
     if "root" in _DEMO:
         return _DEMO["root"]
-    from helpers.demo import generate_demo
-    from helpers.indicators import build_panel
+    from helpers.workspace import open_panel
 
     root = Path(tempfile.mkdtemp(prefix="sme-explore-"))
     atexit.register(shutil.rmtree, root, True)
     shutil.copytree(ROOT / "params", root / "params")
     shutil.copytree(ROOT / "data" / "reference", root / "data" / "reference")
     with project_root_env(root):
-        generate_demo(root / "raw", workplaces=3000, months=("2025-04", "2026-09"), seed=1)
-        build_panel(root / "raw", None).save(root / "panel")
+        shutil.copytree(demo_raw, root / "raw")
+        open_panel(root / "raw").save(root / "panel")
     _DEMO["root"] = root
     return root
 
 
 @pytest.fixture(scope="session")
-def demo_root():
-    return small_demo_root()
+def demo_root(demo_raw):
+    return small_demo_root(demo_raw)
 
 
 def test_export_writes_the_survey_candidates_of_the_province_and_quarter(demo_root, monkeypatch):
-    from helpers.indicators import Panel
+    from helpers.panel import Panel
 
     monkeypatch.setenv("SME_MONITOR_ROOT", str(demo_root))
     x = Explorer(Panel.load(demo_root / "panel"), "48")

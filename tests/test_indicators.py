@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.indicators import panel_from_months
+from helpers.panel import panel_from_months
 from helpers.periods import quarter_months, shift_quarter
 from tests.factories import month_frame, reference, workplace
 

@@ -126,11 +126,11 @@ def _stop(proc: subprocess.Popen, base: str, token: str) -> None:
 
 
 @pytest.mark.slow
-def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path):
+def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path, demo_raw):
     exe = chromium_path()  # raises with an instruction when Chromium is missing: the test fails
     from playwright.sync_api import sync_playwright
 
-    demo = small_demo_root()
+    demo = small_demo_root(demo_raw)
     work = tmp_path / "notebooks"
     work.mkdir()
     _notebook_with_parameters(work, {"panel_dir": str(demo / "panel"), "sido_code": "48"})

@@ -13,7 +13,8 @@ import pytest
 from helpers import codes, nps
 from helpers.areas import ReferenceWarning, load_reference
 from helpers.errors import UserError
-from helpers.indicators import detect_data_breaks, panel_from_months
+from helpers.indicators import detect_data_breaks
+from helpers.panel import panel_from_months
 from helpers.params import load_params, project_root
 from helpers.pension import PensionSchedule
 from helpers.periods import quarter_months
@@ -377,15 +378,14 @@ def _monthly(frames, ref):
 
 
 @pytest.fixture(scope="module")
-def merged_demo(tmp_path_factory):
+def merged_demo(demo_raw):
     """Demo files with the 2026-07 merger and the 2026 rate, their panel and their true numbers."""
     import json
 
     from helpers import demo
-    from helpers.indicators import build_panel
+    from helpers.panel import build_panel
 
-    raw = tmp_path_factory.mktemp("merged") / "nps"
-    demo.generate_demo(raw, months=("2025-01", "2026-09"))  # default scale: areas of realistic size
+    raw = demo_raw
     truth = json.loads(demo.truth_path(raw).read_text(encoding="utf-8"))["truth"]
     return raw, build_panel(raw), truth
 
@@ -453,7 +453,7 @@ def test_an_install_that_misses_the_merger_gets_warnings_and_no_call_not_minus_1
     ref = project / "areas.csv"
     ref.write_text("area_id,area_name,area_type,sido_code,bjd_codes\n46-001,여수국가산업단지,국가산업단지,46,46130146\n",
                    encoding="utf-8")
-    from helpers.indicators import build_panel
+    from helpers.panel import build_panel
 
     summary = nps.ingest(raw, nps.cache_dir_for(raw, project / "cache"))
     assert "현행 시도에 없는 시도코드 12 (6행)" in summary.render()

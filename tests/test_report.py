@@ -10,7 +10,6 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import report
 from helpers.report import (
     SYNTHETIC_NOTICE,
     SelfContainedError,
@@ -19,7 +18,6 @@ from helpers.report import (
     select_cells,
     stage_table_html,
     synthetic_banner_html,
-    write_index,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,27 +109,6 @@ def test_an_error_in_a_brief_cell_becomes_a_short_korean_notice_not_a_traceback(
     assert "오류가 발생해" in out["data"]["text/html"] and "ZeroDivisionError" in out["data"]["text/html"]
     assert "SECRET_TRACEBACK" not in str(out)
     assert select_cells(nb, "analysis").cells[0].outputs[0]["output_type"] == "error"
-
-
-def test_write_index_lists_provinces_with_counts_links_failures_and_no_external_request(tmp_path):
-    provinces = [
-        {"sido_code": "48", "name": "경상남도", "status": "ok", "counts": {"양호": 10, "주의": 3, "심각": 1, "판단유보": 2},
-         "brief": "48/brief.html", "analysis": "48/analysis.html", "error": None},
-        {"sido_code": "44", "name": "충청남도", "status": "ok",
-         "counts": {"양호": 100, "주의": 20, "경고": 10, "심각": 5, "위험": 1}, "brief": "44/brief.html",
-         "analysis": "44/analysis.html"},
-        {"sido_code": "31", "name": "울산광역시", "status": "failed", "counts": {}, "brief": None,
-         "analysis": "31/analysis.html", "error": f"KeyError: {XSS}"},
-    ]
-    path = write_index(tmp_path, "2026Q2", provinces, synthetic=True)
-    page = path.read_text(encoding="utf-8")
-    assert path == tmp_path / "index.html" and '<html lang="ko">' in page
-    assert SYNTHETIC_NOTICE in page and "■ 실패" in page and XSS not in page
-    assert 'href="48/brief.html"' in page and 'href="31/analysis.html"' in page
-    assert external_references(page) == []
-    assert page.index("충청남도") < page.index("경상남도")  # ordered by code
-    assert "<strong>4</strong>" in page  # 경남: 주의 3 + 심각 1
-    assert not list(tmp_path.glob(".*tmp"))
 
 
 # --- notebook export ---------------------------------------------------------------------------
@@ -265,25 +242,6 @@ def test_brief_in_headless_chromium_requests_nothing_but_itself(brief):
 
 
 @pytest.mark.slow
-def test_index_page_in_headless_chromium_requests_nothing_but_itself(tmp_path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from helpers import charts
-    from tests.browser import open_page
-
-    fig_html = charts.fig_to_html(charts.national_map({"48": 4, "44": 12, "26": 0}, failed=["31"]).figure,
-                                  alt="시도별 위기징후 지역 수 지도")
-    provinces = [{"sido_code": "48", "name": "경상남도", "status": "ok", "counts": {"양호": 10, "주의": 3, "심각": 1},
-                  "brief": "48/brief.html", "analysis": "48/analysis.html"},
-                 {"sido_code": "31", "name": "울산광역시", "status": "failed", "counts": {},
-                  "analysis": "31/analysis.html", "error": "노트북 실행 실패: KeyError 'employees'"}]
-    index = write_index(tmp_path, "2026Q2", provinces, synthetic=True, national_map_fig_html=fig_html)
-    visit = open_page(index, screenshot=SCREENSHOTS / "index_desktop.png")
-    assert visit.requests == [index.resolve().as_uri()] and visit.external_requests == []
-    assert "시도별 위기단계" in visit.headings and "실패" in visit.text
-
-
 def test_browser_helper_fails_loudly_without_chromium(monkeypatch):
     from tests import browser
 
@@ -292,7 +250,3 @@ def test_browser_helper_fails_loudly_without_chromium(monkeypatch):
     monkeypatch.setattr(browser.Path, "is_file", lambda self: False)
     with pytest.raises(browser.ChromiumMissing, match="apt-get install -y chromium"):
         browser.chromium_path()
-
-
-def test_report_module_exposes_the_tag_convention():
-    assert report.BRIEF_TAG == "brief" and report.ANALYSIS_ONLY_TAG == "analysis-only"

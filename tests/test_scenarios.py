@@ -3,15 +3,13 @@
 import pytest
 
 from helpers import demo
-from helpers.indicators import build_panel
+from helpers.panel import build_panel
 from helpers.stages import assign_stages
 
 
 @pytest.fixture(scope="module")
-def panel(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("scen") / "nps"
-    demo.generate_demo(raw, workplaces=2000, months=("2025-07", "2026-09"), seed=demo.DEMO_SEED)
-    return build_panel(raw)
+def panel(demo_raw):
+    return build_panel(demo_raw)
 
 
 def test_every_planted_scenario_gets_the_stage_it_was_planted_for(panel):

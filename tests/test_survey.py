@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from helpers import brief
-from helpers.indicators import panel_from_months
+from helpers.panel import panel_from_months
 from helpers.periods import quarter_months
 from helpers.stages import assign_stages
 from helpers.survey import (

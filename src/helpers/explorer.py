@@ -25,25 +25,16 @@ import ipywidgets as widgets
 import pandas as pd
 
 from helpers import brief, charts, codes
-from helpers.indicators import Panel, latest_complete_quarter
+from helpers.fields import labels, plottable
+from helpers.indicators import latest_complete_quarter
+from helpers.panel import Panel
 from helpers.periods import quarter_label, quarter_tick
+from helpers.stages import flagged
 
 e = html.escape
 
-# Dropdown label → indicator column (units on the chart axis, see charts.AREA_INDICATORS).
-INDICATOR_OPTIONS: list[tuple[str, str]] = [
-    ("종사자수", "employees"),
-    ("사업장수", "workplaces"),
-    ("추정 총급여", "payroll_krw"),
-    ("1인당 급여", "avg_wage_krw"),
-    ("종사자 전년비", "employees_yoy_pct"),
-    ("사업장 전년비", "workplaces_yoy_pct"),
-    ("총급여 전년비", "payroll_yoy_pct"),
-    ("시도 대비 격차", "employees_gap_pp"),
-    ("순증", "net_hires"),
-    ("제조업 비중", "manufacturing_share_pct"),
-    ("최대 사업장 비중", "top_employer_share_pct"),
-]
+# Dropdown label → indicator column (labels and units are the field declarations).
+INDICATOR_OPTIONS: list[tuple[str, str]] = plottable()
 DEFAULT_INDICATOR = "employees_yoy_pct"
 DEFAULT_QUARTERS = 8
 MAX_DEFAULT_AREAS = 5
@@ -57,20 +48,9 @@ DEPENDS: dict[str, set[str]] = {
     "reasons": {"sido", "quarter", "areas"},
 }
 
-TABLE_COLUMNS: dict[str, str] = {
-    "chosen": "선택",
-    "area_name": "밀집지역",
-    "area_type": "유형",
-    "stage": "제안 단계",
-    "decided_stage": "협의회 결정",
-    "workplaces": "사업장수",
-    "employees": "종사자수",
-    "payroll_krw": "추정 총급여(분기, 하한)",
-    "workplaces_yoy_pct": "사업장 전년비",
-    "employees_yoy_pct": "종사자 전년비",
-    "payroll_yoy_pct": "총급여 전년비",
-    "employees_gap_pp": "시도 대비 격차",
-}
+TABLE_COLUMNS: dict[str, str] = {"chosen": "선택"} | labels(
+    ["area_name", "area_type", "stage", "decided_stage", "workplaces", "employees", "payroll_krw",
+     "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct", "employees_gap_pp"])
 _CHOSEN_ROW = 'style="background:#FFF4C2;outline:2px solid #B7791F" data-chosen="1"'
 
 
@@ -276,7 +256,7 @@ class Explorer:
     def _default_areas(self) -> list[str]:
         """Areas at 주의 or worse (worst first), else the largest by employees, at most 5."""
         st = self.context.stages
-        fl = st[st["stage_rank"] >= 1].sort_values(["stage_rank", "employees"], ascending=[False, False])
+        fl = st[flagged(st)].sort_values(["stage_rank", "employees"], ascending=[False, False])
         pick = fl if len(fl) else st.sort_values("employees", ascending=False).head(3)
         return [str(a) for a in pick["area_id"].head(MAX_DEFAULT_AREAS)]
 

@@ -6,23 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.fields import INDICATOR_COLUMNS, headers
 from helpers.files import atomic_path
 
-# Korean headers for the indicator table (units in brackets).
-INDICATOR_HEADERS: dict[str, str] = {
-    "quarter": "분기", "level": "구분", "unit_id": "코드", "unit_name": "이름", "sido_code": "시도코드",
-    "area_type": "유형", "months_present": "자료 개월 수", "complete": "완결 분기", "base_complete": "전년 동기 완결",
-    "workplaces": "사업장수(개, 월평균)", "employees": "종사자수(명, 월평균)", "payroll_krw": "추정 총급여(원, 분기 합, 하한)",
-    "avg_wage_krw": "1인당 월평균 급여(원, 하한)", "gained": "신규취득자(명)", "lost": "상실자(명)",
-    "net_hires": "순증(명)", "openings": "신규 사업장(개)", "closures": "탈퇴 사업장(개)",
-    "manufacturing_employees": "제조업 종사자(명)", "manufacturing_share_pct": "제조업 비중(%)",
-    "top_employer_share_pct": "최대 사업장 비중(%)", "workplaces_base": "전년 동기 사업장수",
-    "employees_base": "전년 동기 종사자수", "workplaces_yoy_pct": "사업장 전년비(%)",
-    "employees_yoy_pct": "종사자 전년비(%)", "payroll_yoy_pct": "총급여 전년비(%)",
-    "workplaces_qoq_pct": "사업장 전분기비(%)", "employees_qoq_pct": "종사자 전분기비(%)",
-    "payroll_qoq_pct": "총급여 전분기비(%)", "employees_gap_pp": "시도 대비 격차(%p)",
-    "employees_gap_nation_pp": "전국 대비 격차(%p)",
-}
+# Korean headers (with units) of the indicator table, from the field declarations.
+INDICATOR_HEADERS: dict[str, str] = headers(c for c in INDICATOR_COLUMNS if c != "data_break")
 
 
 def write_csv_bom(df: pd.DataFrame, path: str | Path, headers: dict[str, str] | None = None) -> Path:

@@ -22,30 +22,20 @@ Definitions (domain.md §5), for quarter q (2026Q3 = months 2026-07..09):
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from helpers import codes
-from helpers.areas import AreaMatcher, load_reference, match_report
 from helpers.pension import PensionSchedule
-from helpers.periods import missing_months, quarter_months, quarter_of, shift_quarter
+from helpers.periods import quarter_months, quarter_of, shift_quarter
 from helpers.schema import MANUFACTURING_DIVISIONS
 
 LEVELS = ("area", "province", "province_dense", "province_other", "nation")
 NATION_ID = "KR"
 
 _MANUFACTURING_PREFIXES = [f"{d:02d}" for d in MANUFACTURING_DIVISIONS]
-# Cache columns the panel reads (the rest stay on disk).
-PANEL_COLUMNS = ["status", "members", "industry_code", "applied_date", "reregistered_date", "withdrawn_date",
-                 "contribution_krw", "gained", "lost", "bjd_code", "road_name", "sido_code"]
-
 _SUM_COLS = ["workplaces", "employees", "contribution_krw", "gained", "lost", "openings", "closures",
              "manufacturing_employees"]
 
@@ -136,23 +126,15 @@ def _pct_change(now: pd.Series, base: pd.Series) -> pd.Series:
     return 100.0 * (now / base - 1.0)
 
 
-def _default_schedule() -> PensionSchedule:
-    from helpers.params import load_params
-
-    return PensionSchedule.from_params(load_params())
-
-
 def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_months: Iterable[str],
-                         schedule: PensionSchedule | None = None,
-                         data_breaks: pd.DataFrame | None = None) -> pd.DataFrame:
+                         schedule: PensionSchedule, data_breaks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Monthly unit aggregates → the long quarterly indicator table (one row per quarter, level, unit).
 
     `data_months` are the months present in the data; a quarter lacking one of its months is marked
     `complete=False` and its means and sums use only the months present (never filled in).
-    `schedule` gives each month's contribution rate (default: params); `data_breaks` the breaks found
-    by `detect_data_breaks`, which mark the quarters they touch.
+    `schedule` gives each month's contribution rate; `data_breaks` the breaks found by
+    `detect_data_breaks`, which mark the quarters they touch.
     """
-    schedule = schedule or _default_schedule()
     data_months = sorted(set(data_months))
     units = _unit_table(reference)
     grid = units.merge(pd.DataFrame({"month": data_months}), how="cross")
@@ -309,148 +291,3 @@ def latest_complete_quarter(indicators: pd.DataFrame) -> str | None:
     """The newest quarter whose three months are all in the data."""
     done = indicators.loc[indicators["complete"] & (indicators["level"] == "nation"), "quarter"]
     return max(done) if len(done) else None
-
-
-@dataclass
-class Panel:
-    """Everything the notebooks need, computed once per data set: indicators and data-quality facts."""
-
-    indicators: pd.DataFrame
-    reference: pd.DataFrame
-    months: list[str]
-    synthetic: bool
-    source: str
-    match_report: pd.DataFrame = field(default_factory=pd.DataFrame)
-    overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
-    quality: pd.DataFrame = field(default_factory=pd.DataFrame)
-    missing_months: list[str] = field(default_factory=list)
-    data_breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BREAK_COLUMNS))
-
-    def warnings(self) -> list[str]:
-        """Korean warnings about the data behind the panel: rows with a sido code no province has, data
-        breaks, missing months. Shown by `stages`, `run` and the analyst page."""
-        out = []
-        q = self.quality
-        if len(q) and "unknown_sido_rows" in q:
-            for r in q[q["unknown_sido_rows"] > 0].to_dict("records"):
-                out.append(f"{r['file']}: 현행 시도에 없는 시도코드의 행 {int(r['unknown_sido_rows']):,}개는 어느 시도·밀집지역에도 "
-                           "들어가지 않았습니다. 행정구역이 바뀌었다면 params/code_changes.csv 에 한 행을 더하세요.")
-        for b in self.data_breaks.itertuples(index=False):
-            out.append(f"{b.reason}. 이 기간이 걸린 분기는 판단유보로 둡니다.")
-        if self.missing_months:
-            out.append(f"빠진 달: {', '.join(self.missing_months)} — 이 달이 걸린 분기는 판단유보로 둡니다.")
-        return out
-
-    def save(self, directory: str | Path) -> Path:
-        """Write to a folder (Parquet + JSON) so many notebook runs can share one computation."""
-        # Written into a sibling folder renamed at the end: a crash never leaves half a panel.
-        final = Path(directory)
-        d = final.with_name(f".{final.name}.tmp{os.getpid()}")
-        shutil.rmtree(d, ignore_errors=True)
-        d.mkdir(parents=True)
-        self.indicators.to_parquet(d / "indicators.parquet", index=False)
-        ref = self.reference.copy()
-        ref["bjd_codes"] = ref["bjd_codes"].map(";".join)
-        ref["road_names"] = ref["road_names"].map(";".join)
-        ref.to_parquet(d / "reference.parquet", index=False)
-        for name in ("match_report", "overlaps", "quality", "data_breaks"):
-            getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
-        meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
-                "missing_months": self.missing_months}
-        (d / "panel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(d, final)
-        return final
-
-    @classmethod
-    def load(cls, directory: str | Path) -> Panel:
-        d = Path(directory)
-        meta = json.loads((d / "panel.json").read_text(encoding="utf-8"))
-        ref = pd.read_parquet(d / "reference.parquet")
-        ref["bjd_codes"] = ref["bjd_codes"].map(lambda s: [p for p in s.split(";") if p])
-        ref["road_names"] = ref["road_names"].map(lambda s: [p for p in s.split(";") if p])
-        return cls(
-            indicators=pd.read_parquet(d / "indicators.parquet"), reference=ref, months=meta["months"],
-            synthetic=meta["synthetic"], source=meta["source"],
-            match_report=pd.read_parquet(d / "match_report.parquet"),
-            overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
-            missing_months=meta.get("missing_months", []),
-            data_breaks=pd.read_parquet(d / "data_breaks.parquet"),
-        )
-
-
-def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.DataFrame,
-                      schedule: PensionSchedule | None = None, synthetic: bool = False, source: str = "",
-                      quality: pd.DataFrame | None = None, break_limits: dict | None = None) -> Panel:
-    """Build the panel from (YYYY-MM, cached month frame) pairs, one month in memory at a time.
-
-    `schedule` gives the contribution rate of each month, `break_limits` the limits of
-    `detect_data_breaks` (params `data_breaks:`); both default to the workspace's params."""
-    if break_limits is None:
-        from helpers.params import load_params
-
-        break_limits = load_params().get("data_breaks", {})
-    matcher = AreaMatcher(reference)
-    monthly, present = [], []
-    last = None
-    for ym, df in months:
-        area_id = matcher.match(df["bjd_code"], df["road_name"])
-        monthly.append(monthly_aggregates(df, ym, area_id))
-        present.append(ym)
-        last = (df, area_id)
-    present = sorted(present)
-    mon = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame(columns=["unit_id", "month", "level"])
-    breaks = detect_data_breaks(mon, reference, break_limits) if len(mon) else pd.DataFrame(columns=BREAK_COLUMNS)
-    ind = quarterly_indicators(mon, reference, present, schedule, breaks)
-    overlaps = matcher.overlap_frame()
-    rep = match_report(last[0], last[1], reference, overlaps) if last is not None else pd.DataFrame()
-    return Panel(indicators=ind, reference=reference, months=present, synthetic=synthetic, source=source,
-                 match_report=rep, overlaps=overlaps,
-                 quality=quality if quality is not None else pd.DataFrame(),
-                 missing_months=missing_months(present), data_breaks=breaks)
-
-
-def resolve_raw_dir(raw_dir: str | Path | None) -> tuple[Path, bool]:
-    """(folder, synthetic): the user's folder; else data/raw/nps when it holds files; else the demo data,
-    generated on first use."""
-    from helpers import nps
-
-    if raw_dir:
-        p = Path(raw_dir)
-        if not p.is_dir() or not nps.raw_files(p):
-            from helpers.errors import UserError
-
-            raise UserError(f"원자료 폴더 {p} 에 CSV 파일이 없습니다.")
-        return p, nps.is_synthetic_dir(p)
-
-    p, synthetic = nps.default_raw_dir()  # the demo folder counts as synthetic even before its marker exists
-    if synthetic and not nps.raw_files(p):
-        import sys
-
-        from helpers.demo import ensure_demo_data
-
-        print("실제 자료(data/raw/nps)가 없어 합성(가상) 자료를 만듭니다…", file=sys.stderr)
-        p = ensure_demo_data(p)
-    return Path(p), synthetic
-
-
-def build_panel(raw_dir: str | Path | None = None, areas: str | Path | None = None,
-                quiet: bool = True) -> Panel:
-    """Ingest (incrementally) the raw folder and compute the panel — the one entry point notebooks,
-    the batch and the `stages` command use."""
-    from helpers import nps
-    from helpers.params import load_params, resolve_path
-
-    params = load_params()
-    raw_dir, synthetic = resolve_raw_dir(raw_dir)
-    reference = load_reference(resolve_path(areas, "areas"))
-    summary = nps.ingest(raw_dir, nps.cache_dir_for(raw_dir))
-    if not quiet:
-        print(summary.render())
-    cache = nps.cache_dir_for(raw_dir)
-    months = nps.available_months(cache)
-    pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
-    quality = summary.to_frame()
-    quality["sha256"] = [f.sha256 for f in summary.files]
-    return panel_from_months(pairs, reference, PensionSchedule.from_params(params), synthetic=synthetic,
-                             source=str(raw_dir), quality=quality, break_limits=params.get("data_breaks", {}))

@@ -1,9 +1,14 @@
-"""Parameters: `params/default.yaml` merged with `params/regions/<sido_code>.yaml`, and project paths."""
+"""Parameters: `params/default.yaml` merged with `params/regions/<sido_code>.yaml`, and project paths.
+
+`load_config()` reads them once into a `Config` that the edges (CLI, batch, notebooks) pass down;
+`load_params` / `resolve_path` remain for the few edge helpers that need one value."""
 
 from __future__ import annotations
 
 import copy
 import os
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -95,3 +100,57 @@ def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path |
     root = root or project_root()
     p = Path(load_params(root=root)["paths"][default_key])
     return p if p.is_absolute() else (root / p)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything an analyst configures, resolved once at the edge (CLI, batch, notebook) and passed down:
+    the workspace root and its paths, the default parameters and each province's merged parameters
+    (`params/default.yaml` + `params/regions/<sido_code>.yaml`). A province whose file is unusable keeps
+    its error, raised when that province's parameters are asked for (the others go on)."""
+
+    root: Path | None
+    default: dict
+    regions: dict[str, dict] = field(default_factory=dict)
+    region_errors: dict[str, str] = field(default_factory=dict)
+
+    def params_for(self, sido_code: str | None = None) -> dict:
+        """The parameters in force for a province (the defaults for None or a province without a file)."""
+        s = str(sido_code) if sido_code else ""
+        if s in self.region_errors:
+            raise UserError(self.region_errors[s])
+        return self.regions.get(s, self.default)
+
+    def path(self, key: str, value: str | os.PathLike | None = None) -> Path:
+        """A user-given path as the user meant it (relative to the current folder), or the default
+        `paths.<key>` relative to the workspace root."""
+        if value:
+            return Path(value).absolute()
+        p = Path(self.default["paths"][key])
+        if p.is_absolute() or self.root is None:
+            return p
+        return self.root / p
+
+    def to_dict(self) -> dict:
+        """What a panel folder records: the parameters exactly as used."""
+        return {"default": self.default, "regions": self.regions, "region_errors": self.region_errors}
+
+    @classmethod
+    def from_dict(cls, data: dict, root: Path | None = None) -> Config:
+        return cls(root, data["default"], data.get("regions", {}), data.get("region_errors", {}))
+
+
+def load_config(root: Path | None = None) -> Config:
+    """Read `params/` once: the defaults (a Korean UserError when unusable) and every province file."""
+    root = Path(root or project_root())
+    default = copy.deepcopy(_load_params_cached(str(root), None))
+    regions, errors = {}, {}
+    regions_dir = root / "params" / "regions"
+    for f in sorted(regions_dir.glob("*.yaml")) if regions_dir.is_dir() else []:
+        if not re.fullmatch(r"[0-9]{2}", f.stem):  # e.g. 44.example.yaml: a file to copy, not in force
+            continue
+        try:
+            regions[f.stem] = copy.deepcopy(_load_params_cached(str(root), f.stem))
+        except UserError as e:
+            errors[f.stem] = str(e)
+    return Config(root, default, regions, errors)

@@ -26,10 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.charts import (
-    NO_CALL,
     STAGE_COLORS,
     STAGE_SYMBOLS,
-    infer_scale,
     stage_palette,
     text_color_on,
 )
@@ -343,91 +341,19 @@ def export_html(executed_notebook_path: str | os.PathLike, out_path: str | os.Pa
 
 
 # ---------------------------------------------------------------------------------------------
-# Index page (fallback when the national overview notebook is not exported).
-
-_OK = {"ok", "success", "succeeded", "done", "완료", "성공"}
-_FAILED = {"failed", "fail", "error", "실패", "오류"}
+# A page from HTML sections (the index page when its notebook cannot be exported).
 
 
-def _status_html(status: object) -> str:
-    s = str(status or "").strip()
-    if s.lower() in _OK:
-        return '<span class="sme-status-ok">● 완료</span>'
-    if s.lower() in _FAILED:
-        return '<span class="sme-status-failed">■ 실패</span>'
-    return html.escape(s or "–")
-
-
-def _link(href: object, text: str) -> str:
-    if not href or (not isinstance(href, str) and pd.isna(href)):
-        return "–"
-    return f'<a href="{html.escape(str(href), quote=True)}">{html.escape(text)}</a>'
-
-
-def write_index(out_dir: str | os.PathLike, quarter: str, provinces: Sequence[Mapping], synthetic: bool,
-                national_map_fig_html: str | None = None, *, title: str | None = None,
-                note: str | None = None, filename: str = "index.html") -> Path:
-    """The quarter's landing page `out_dir/index.html`: per province its status, areas per stage,
-    links to the brief and the analysis, and the error of a failed run. Self-contained, written
-    atomically.
-
-    `provinces`: dicts with sido_code, name, status ('ok'/'failed'…), counts (stage → number of
-    areas), brief and analysis (relative links), error (text, for failures).
-    `national_map_fig_html`: an <img> from `charts.fig_to_html` (embedded as is).
-    """
-    all_stages = [s for p in provinces for s in (p.get("counts") or {})]
-    scale = infer_scale(all_stages)
-    stage_cols = [*scale, NO_CALL] if NO_CALL in all_stages or not all_stages else scale
-    flagged_from = 1  # 주의 or worse: every stage after the first of the scale
-    heading = title or f"{quarter} 지역중소기업 위기징후 모니터링 — 시도별 현황"
-    n_ok = sum(str(p.get("status", "")).lower() in _OK for p in provinces)
-    n_failed = sum(str(p.get("status", "")).lower() in _FAILED for p in provinces)
-
-    th = "".join(f"<th>{stage_chip_html(s)}</th>" for s in stage_cols)
-    rows = []
-    for p in sorted(provinces, key=lambda p: str(p.get("sido_code", ""))):
-        counts = p.get("counts") or {}
-        failed = str(p.get("status", "")).lower() in _FAILED
-        count_cells = "".join(
-            f'<td class="num">{fmt_int(counts[s]) if s in counts else "–"}</td>' for s in stage_cols)
-        flagged = sum(int(v or 0) for s, v in counts.items() if s in scale[flagged_from:]) if counts else None
-        err = p.get("error")
-        err_html = f'<div class="sme-error">{html.escape(str(err))}</div>' if err else ""
-        rows.append(
-            "<tr>"
-            f"<td>{html.escape(str(p.get('name') or p.get('sido_code', '')))}</td>"
-            f"<td>{_status_html(p.get('status'))}</td>"
-            f"{count_cells}"
-            f'<td class="num"><strong>{fmt_int(flagged) if flagged is not None else "–"}</strong></td>'
-            f"<td>{'–' if failed else _link(p.get('brief'), '브리프')}</td>"
-            f"<td>{_link(p.get('analysis'), '분석 보고서')}</td>"
-            f"<td>{err_html}</td>"
-            "</tr>")
-    parts = [
+def page_html(title: str, body: str) -> str:
+    """A self-contained Korean page around `body` with the shared stylesheet; SelfContainedError when
+    the page would load anything from outside."""
+    page = "\n".join([
         "<!DOCTYPE html>", '<html lang="ko">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
         '<meta name="referrer" content="no-referrer">',
-        f"<title>{html.escape(heading)}</title>", f"<style>\n{page_css()}\n</style>", "</head>",
-        '<body class="sme-page sme-index"><main class="sme-main">',
-        f"<h1>{html.escape(heading)}</h1>",
-    ]
-    if synthetic:
-        parts.append(synthetic_banner_html())
-    parts.append(f'<p class="sme-muted">시도 {len(provinces)}곳 중 완료 {n_ok}곳'
-                 + (f", 실패 {n_failed}곳" if n_failed else "") + ". 위기단계는 협의회 심의 전의 제안입니다.</p>")
-    if national_map_fig_html:
-        parts += ["<h2>전국 현황</h2>", f"<figure style=\"margin:0\">{national_map_fig_html}</figure>"]
-    parts += [
-        "<h2>시도별 위기단계</h2>",
-        '<div class="sme-table-wrap"><table class="sme-index-table">',
-        f"<thead><tr><th>시도</th><th>상태</th>{th}<th>주의 이상</th><th>브리프</th><th>분석</th><th>비고</th></tr></thead>",
-        "<tbody>", *rows, "</tbody></table></div>",
-    ]
-    if note:
-        parts.append(f'<p class="sme-muted">{html.escape(note)}</p>')
-    parts += ["</main></body>", "</html>", ""]
-    page = "\n".join(parts)
+        f"<title>{html.escape(title)}</title>", f"<style>\n{page_css()}\n</style>", "</head>",
+        '<body class="sme-page sme-index"><main class="sme-main">', body, "</main></body>", "</html>", ""])
     refs = external_references(page)
     if refs:
-        raise SelfContainedError(f"색인 페이지가 외부 자원을 불러옵니다: {', '.join(refs[:5])}")
-    return write_text_atomic(Path(out_dir) / filename, page)
+        raise SelfContainedError(f"페이지가 외부 자원을 불러옵니다: {', '.join(refs[:5])}")
+    return page

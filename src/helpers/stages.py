@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import io
 import math
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.errors import UserError
-from helpers.files import write_atomic
+from helpers.fields import rule_label
 from helpers.fmt import fmt_pct, fmt_pp, fmt_threshold
-from helpers.params import load_params, resolve_path
+from helpers.panel import DECISION_COLUMNS, Panel
+from helpers.params import load_config
 from helpers.periods import shift_quarter
-
-INDICATOR_LABELS = {"workplaces": "사업장수", "employees": "종사자수", "payroll": "총급여(추정)"}
 
 STAGES_CSV_COLUMNS = [
     "quarter", "sido_code", "area_id", "area_name", "area_type", "workplaces", "employees", "payroll_krw",
@@ -31,7 +29,6 @@ STAGES_CSV_COLUMNS = [
     "prev_stage", "decided_quarter", "decided_stage", "decided_date", "decided_note",
 ]
 
-DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
 
 
 def _evaluate(cond: dict, row: dict) -> tuple[bool, list[str]]:
@@ -42,7 +39,7 @@ def _evaluate(cond: dict, row: dict) -> tuple[bool, list[str]]:
         for ind in cond["indicators"]:
             g = row.get(f"{ind}_yoy_pct")
             if g is not None and not math.isnan(g) and g <= thr:
-                hits.append(f"{INDICATOR_LABELS[ind]} 전년동기 대비 {fmt_pct(g)} (기준 {fmt_threshold(thr)})")
+                hits.append(f"{rule_label(ind)} 전년동기 대비 {fmt_pct(g)} (기준 {fmt_threshold(thr)})")
         need = int(cond.get("min_count", 1))
         if len(hits) >= need:
             if need > 1:
@@ -96,7 +93,14 @@ def propose_stage(row: dict, stage_params: dict) -> tuple[str, str]:
 
 
 def _params_for(params_for: Callable[[str], dict] | None, sido: str) -> dict:
-    return (params_for or (lambda s: load_params(s)))(sido)
+    """The province's parameters; without `params_for` (interactive use, tests) the workspace's."""
+    return (params_for or load_config().params_for)(sido)
+
+
+def flagged(stages: pd.DataFrame) -> pd.Series:
+    """The one "flagged" predicate: proposed at the second step of the scale or worse (주의/심각 on the
+    default scale; 판단유보 has rank −1 and is never flagged). A boolean Series aligned with `stages`."""
+    return stages["stage_rank"] >= 1
 
 
 def stage_history(indicators: pd.DataFrame, params_for: Callable[[str], dict] | None = None) -> pd.DataFrame:
@@ -119,14 +123,14 @@ def stage_history(indicators: pd.DataFrame, params_for: Callable[[str], dict] | 
     return out.reset_index(drop=True)
 
 
-def load_decisions(path: str | Path | None, reference: pd.DataFrame | None = None,
+def load_decisions(path: str | Path, reference: pd.DataFrame | None = None,
                    params_for: Callable[[str], dict] | None = None) -> pd.DataFrame:
     """Council decisions (`params/decisions.csv`: quarter, area_id, decided_stage, decided_date, note).
 
     Validated: quarter YYYYQn, a known area, a stage of that province's scale, a real date; one decision per
     area and quarter. Errors are Korean and name the line.
     """
-    path = Path(path) if path else resolve_path(None, "decisions")
+    path = Path(path)
     if not path.is_file():
         return pd.DataFrame(columns=DECISION_COLUMNS)
     lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -197,27 +201,15 @@ def stages_csv_bytes(stages: pd.DataFrame) -> bytes:
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
 
 
-def cli_stages(args) -> int:
-    """`python -m helpers stages`: the stage table for every province, without notebooks."""
-    from helpers.indicators import build_panel, latest_complete_quarter
-    from helpers.periods import check_quarter
+def province_stages(panel: Panel, sido_code: str, quarter: str, history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The stage table of one province and quarter with the panel's parameters and council decisions —
+    the one computation behind the brief, the batch's tables, `stages.csv` and the index page."""
+    ind = panel.indicators
+    return assign_stages(ind[ind["sido_code"] == sido_code], quarter, panel.decisions,
+                         params_for=panel.params_for, history=history)
 
-    quarter = check_quarter(args.quarter)
-    panel = build_panel(args.raw_dir, args.areas)
-    quarter = quarter or latest_complete_quarter(panel.indicators)
-    if quarter is None:
-        raise UserError("세 달이 모두 있는 분기가 없습니다. 월별 파일을 더 넣어 주세요.")
-    if quarter not in set(panel.indicators["quarter"]):
-        have = ", ".join(sorted(set(panel.indicators["quarter"])))
-        raise UserError(f"분기 {quarter} 의 자료가 없습니다. 있는 분기: {have}")
-    decisions = load_decisions(None, panel.reference)
-    for w in panel.warnings():
-        print(f"경고: {w}", file=sys.stderr)
-    st = assign_stages(panel.indicators, quarter, decisions)
-    out = Path(args.out) if args.out else resolve_path(None, "outputs") / quarter / "stages.csv"
-    write_atomic(out, stages_csv_bytes(st))
-    counts = st["stage"].value_counts()
-    tag = " [합성(가상) 자료]" if panel.synthetic else ""
-    print(f"{quarter} 위기단계 표를 {out} 에 저장했습니다{tag}.")
-    print("  " + ", ".join(f"{k} {v}곳" for k, v in counts.items()))
-    return 0
+
+def quarter_stages(panel: Panel, quarter: str, sido_codes: list[str]) -> pd.DataFrame:
+    """`province_stages` of several provinces, in the given order (the `stages.csv` rows)."""
+    parts = [province_stages(panel, s, quarter) for s in sido_codes]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=STAGES_CSV_COLUMNS)

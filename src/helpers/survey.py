@@ -30,8 +30,9 @@ import pandas as pd
 from helpers import codes
 from helpers.areas import AreaMatcher
 from helpers.errors import UserError
-from helpers.indicators import Panel
+from helpers.panel import Panel
 from helpers.periods import quarter_months, shift_quarter
+from helpers.stages import flagged
 
 SURVEY_COLUMNS = [
     "sido_code", "area_id", "area_name", "stage", "name", "bizno6", "industry_code", "industry_name",
@@ -146,7 +147,7 @@ def survey_candidates(panel: Panel, stages: pd.DataFrame, quarter: str, sido_cod
     raw folder's cache (`panel.source`), or from `monthly` ({YYYY-MM: cached month frame}) when given.
     The frame's `attrs` carry quarter, sido_code, months and `synthetic` for the export.
     """
-    st = stages[stages["stage_rank"] >= 1]
+    st = stages[flagged(stages)]
     if sido_code is not None:
         st = st[st["sido_code"].astype(str) == str(sido_code)]
     available = list(monthly) if monthly is not None else list(panel.months)

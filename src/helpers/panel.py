@@ -1,0 +1,170 @@
+"""The panel: everything the notebooks and the batch need, computed once per data set.
+
+`build_panel` is the one path from the raw folder to the analysis: ingest (nps) → match workplaces to
+dense areas (areas) → quarterly indicators and data breaks (indicators). The panel also carries the
+configuration it was computed with and the council decisions in force, and `Panel.save` writes all of
+it to one folder, so a brief rebuilt from that folder alone agrees with the batch's manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.areas import AreaMatcher, load_reference, match_report
+from helpers.indicators import BREAK_COLUMNS, detect_data_breaks, monthly_aggregates, quarterly_indicators
+from helpers.params import Config, load_config
+from helpers.pension import PensionSchedule
+from helpers.periods import missing_months
+
+DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
+
+
+@dataclass
+class Panel:
+    """Indicators and data-quality facts of one data set, with the parameters and decisions in force."""
+
+    indicators: pd.DataFrame
+    reference: pd.DataFrame
+    months: list[str]
+    synthetic: bool
+    source: str
+    match_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quality: pd.DataFrame = field(default_factory=pd.DataFrame)
+    missing_months: list[str] = field(default_factory=list)
+    data_breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BREAK_COLUMNS))
+    config: Config | None = None
+    decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+
+    def params_for(self, sido_code: str | None = None) -> dict:
+        """The parameters this panel was computed with (the workspace's, for a panel built in memory)."""
+        if self.config is None:
+            self.config = load_config()
+        return self.config.params_for(sido_code)
+
+    def warnings(self) -> list[str]:
+        """Korean warnings about the data behind the panel: rows with a sido code no province has, data
+        breaks, missing months. Shown by `stages`, `run` and the analyst page."""
+        out = []
+        q = self.quality
+        if len(q) and "unknown_sido_rows" in q:
+            for r in q[q["unknown_sido_rows"] > 0].to_dict("records"):
+                out.append(f"{r['file']}: 현행 시도에 없는 시도코드의 행 {int(r['unknown_sido_rows']):,}개는 어느 시도·밀집지역에도 "
+                           "들어가지 않았습니다. 행정구역이 바뀌었다면 params/code_changes.csv 에 한 행을 더하세요.")
+        for b in self.data_breaks.itertuples(index=False):
+            out.append(f"{b.reason}. 이 기간이 걸린 분기는 판단유보로 둡니다.")
+        if self.missing_months:
+            out.append(f"빠진 달: {', '.join(self.missing_months)} — 이 달이 걸린 분기는 판단유보로 둡니다.")
+        return out
+
+    def save(self, directory: str | Path) -> Path:
+        """Write to a folder (Parquet + JSON + the decisions as CSV) so many notebook runs share one
+        computation and one configuration."""
+        # Written into a sibling folder renamed at the end: a crash never leaves half a panel.
+        final = Path(directory)
+        d = final.with_name(f".{final.name}.tmp{os.getpid()}")
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        self.indicators.to_parquet(d / "indicators.parquet", index=False)
+        ref = self.reference.copy()
+        ref["bjd_codes"] = ref["bjd_codes"].map(";".join)
+        ref["road_names"] = ref["road_names"].map(";".join)
+        ref.to_parquet(d / "reference.parquet", index=False)
+        for name in ("match_report", "overlaps", "quality", "data_breaks"):
+            getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
+        meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
+                "missing_months": self.missing_months}
+        (d / "panel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        config = self.config or load_config()
+        (d / "params.json").write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        self.decisions[DECISION_COLUMNS].to_csv(d / "decisions.csv", index=False, encoding="utf-8")
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(d, final)
+        return final
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Panel:
+        d = Path(directory)
+        meta = json.loads((d / "panel.json").read_text(encoding="utf-8"))
+        ref = pd.read_parquet(d / "reference.parquet")
+        ref["bjd_codes"] = ref["bjd_codes"].map(lambda s: [p for p in s.split(";") if p])
+        ref["road_names"] = ref["road_names"].map(lambda s: [p for p in s.split(";") if p])
+        config = Config.from_dict(json.loads((d / "params.json").read_text(encoding="utf-8")))
+        decisions = pd.read_csv(d / "decisions.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+        return cls(
+            indicators=pd.read_parquet(d / "indicators.parquet"), reference=ref, months=meta["months"],
+            synthetic=meta["synthetic"], source=meta["source"],
+            match_report=pd.read_parquet(d / "match_report.parquet"),
+            overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
+            missing_months=meta.get("missing_months", []),
+            data_breaks=pd.read_parquet(d / "data_breaks.parquet"), config=config, decisions=decisions,
+        )
+
+
+def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.DataFrame,
+                      schedule: PensionSchedule | None = None, synthetic: bool = False, source: str = "",
+                      quality: pd.DataFrame | None = None, break_limits: dict | None = None,
+                      config: Config | None = None) -> Panel:
+    """Build the panel from (YYYY-MM, cached month frame) pairs, one month in memory at a time.
+
+    `schedule` gives the contribution rate of each month, `break_limits` the limits of
+    `detect_data_breaks` (params `data_breaks:`); both default to `config`'s (else the workspace's)."""
+    if schedule is None or break_limits is None:
+        params = (config or load_config()).params_for(None)
+        schedule = schedule or PensionSchedule.from_params(params)
+        break_limits = params.get("data_breaks", {}) if break_limits is None else break_limits
+    matcher = AreaMatcher(reference)
+    monthly, present = [], []
+    last = None
+    for ym, df in months:
+        area_id = matcher.match(df["bjd_code"], df["road_name"])
+        monthly.append(monthly_aggregates(df, ym, area_id))
+        present.append(ym)
+        last = (df, area_id)
+    present = sorted(present)
+    mon = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame(columns=["unit_id", "month", "level"])
+    breaks = detect_data_breaks(mon, reference, break_limits) if len(mon) else pd.DataFrame(columns=BREAK_COLUMNS)
+    ind = quarterly_indicators(mon, reference, present, schedule, breaks)
+    overlaps = matcher.overlap_frame()
+    rep = match_report(last[0], last[1], reference, overlaps) if last is not None else pd.DataFrame()
+    return Panel(indicators=ind, reference=reference, months=present, synthetic=synthetic, source=source,
+                 match_report=rep, overlaps=overlaps,
+                 quality=quality if quality is not None else pd.DataFrame(),
+                 missing_months=missing_months(present), data_breaks=breaks, config=config)
+
+
+# Cache columns the panel reads (the rest stay on disk).
+PANEL_COLUMNS = ["status", "members", "industry_code", "applied_date", "reregistered_date", "withdrawn_date",
+                 "contribution_krw", "gained", "lost", "bjd_code", "road_name", "sido_code"]
+
+
+def build_panel(raw_dir: str | Path, areas: str | Path | None = None, config: Config | None = None,
+                synthetic: bool | None = None, quiet: bool = True) -> Panel:
+    """Ingest (incrementally) the raw folder and compute the panel with `config` (default: the
+    workspace's params). `areas` defaults to the reference of `config`'s paths. Which folder holds the
+    data — real files or the demo — is decided by the caller (`workspace.resolve_raw_dir`)."""
+    from helpers import nps
+
+    config = config or load_config()
+    params = config.params_for(None)
+    raw_dir = Path(raw_dir)
+    reference = load_reference(config.path("areas", areas))
+    cache = nps.cache_dir_for(raw_dir, config.path("cache_dir"))
+    summary = nps.ingest(raw_dir, cache)
+    if not quiet:
+        print(summary.render())
+    months = nps.available_months(cache)
+    pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
+    quality = summary.to_frame()
+    quality["sha256"] = [f.sha256 for f in summary.files]
+    return panel_from_months(pairs, reference, PensionSchedule.from_params(params),
+                             synthetic=nps.is_synthetic_dir(raw_dir) if synthetic is None else synthetic,
+                             source=str(raw_dir), quality=quality, break_limits=params.get("data_breaks", {}),
+                             config=config)

@@ -1,0 +1,68 @@
+"""The edge where a run is set up: configuration read once, the data folder chosen (real files, else the
+synthetic demo), and the panel built with the council decisions in force.
+
+The CLI, the batch and the notebooks start here; analysis modules below never read `params/` or reach
+the demo generator themselves.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from helpers import nps
+from helpers.errors import UserError
+from helpers.panel import Panel, build_panel
+from helpers.params import Config, load_config
+from helpers.stages import load_decisions
+
+
+def resolve_raw_dir(raw_dir: str | Path | None, config: Config | None = None) -> tuple[Path, bool]:
+    """(folder, synthetic): the user's folder; else data/raw/nps when it holds files; else the demo data,
+    generated on first use."""
+    if raw_dir:
+        p = Path(raw_dir)
+        if not p.is_dir() or not nps.raw_files(p):
+            raise UserError(f"원자료 폴더 {p} 에 CSV 파일이 없습니다.")
+        return p, nps.is_synthetic_dir(p)
+
+    p, synthetic = nps.default_raw_dir()  # the demo folder counts as synthetic even before its marker exists
+    if synthetic and not nps.raw_files(p):
+        from helpers.demo import ensure_demo_data
+
+        print("실제 자료(data/raw/nps)가 없어 합성(가상) 자료를 만듭니다…", file=sys.stderr)
+        p = ensure_demo_data(p)
+    return Path(p), synthetic
+
+
+def open_panel(raw_dir: str | Path | None = None, areas: str | Path | None = None, config: Config | None = None,
+               quiet: bool = True) -> Panel:
+    """The panel of the chosen data folder, with `config` (default: the workspace's params, read once)
+    and the council decisions of `config`'s decisions file attached."""
+    config = config or load_config()
+    raw, synthetic = resolve_raw_dir(raw_dir, config)
+    panel = build_panel(raw, areas, config, synthetic=synthetic, quiet=quiet)
+    panel.decisions = load_decisions(config.path("decisions"), panel.reference, config.params_for)
+    return panel
+
+
+def load_panel(panel_dir: str | None = None, raw_dir: str | None = None, areas: str | None = None,
+               synthetic: bool = False) -> Panel:
+    """For notebooks: the panel a batch computed (`panel_dir`, with the params and decisions it used), or
+    one computed here from the raw folder (interactive use)."""
+    panel = Panel.load(panel_dir) if panel_dir else open_panel(raw_dir, areas)
+    panel.synthetic = bool(panel.synthetic or synthetic)
+    return panel
+
+
+def pick_quarter(panel: Panel, quarter: str | None) -> str:
+    """The quarter to report: the user's (checked against the data), else the latest complete one."""
+    from helpers.indicators import latest_complete_quarter
+
+    quarter = quarter or latest_complete_quarter(panel.indicators)
+    if quarter is None:
+        raise UserError("세 달이 모두 있는 분기가 없습니다. 월별 파일을 더 넣어 주세요.")
+    if quarter not in set(panel.indicators["quarter"]):
+        have = ", ".join(sorted(set(panel.indicators["quarter"])))
+        raise UserError(f"분기 {quarter} 의 자료가 없습니다. 있는 분기: {have}")
+    return quarter
