@@ -206,7 +206,7 @@ def test_a_file_parsed_in_many_blocks_reads_like_one_block(tmp_path, nps_row, np
     data = data.replace("사업장 3,".encode("cp949"), "사업장 3".encode("cp949") + b"\xff,")
     path.write_bytes(data)
     one_df, one = nps.read_month_file(path)
-    monkeypatch.setattr(nps, "_BLOCK_SIZE", 1024)
+    monkeypatch.setattr(nps.parse, "_BLOCK_SIZE", 1024)  # where the fast parser reads it
     many_df, many = nps.read_month_file(path)
     pd.testing.assert_frame_equal(one_df, many_df)
     assert (many.read, many.accepted, many.rejected, many.duplicates) == (310, 299, 1, 10)
@@ -406,7 +406,7 @@ def nps_project(tmp_path, monkeypatch):
     root = tmp_path / "proj"
     (root / "params").mkdir(parents=True)
     for name in ("default.yaml", "code_changes.csv", "provinces.csv"):
-        shutil.copy(Path(nps.__file__).resolve().parents[2] / "params" / name, root / "params")
+        shutil.copy(Path(__file__).resolve().parents[1] / "params" / name, root / "params")
     monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
     return root
 
