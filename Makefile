@@ -32,6 +32,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_charts.py
 	$(BIN)/python bench/truth_check.py
 
 demo: $(STAMP)

@@ -132,12 +132,9 @@ def test_province_map_draws_one_point_per_area_with_sigungu_boundaries_and_the_c
 
 
 def test_province_map_handles_multipolygon_islands_and_is_cached():
-    import time
-
+    # How fast the second (cached) map is drawn is measured in bench/bench_charts.py, not here.
     charts.province_map(stages_frame(), areas_frame(), "48")
-    t = time.perf_counter()
     charts.province_map(stages_frame(), areas_frame(), "48")
-    assert time.perf_counter() - t < 2.0
     path = charts.geometry_to_path(charts._sido_shape("48"))
     assert (path.codes == path.MOVETO).sum() > 10  # many islands, one compound path
 
