@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers.charts.theme import _new_ax, _no_data
 from helpers.codes import SIDO_SHORT
+from helpers.fields import FIELDS, PLOT_MENU, axis
 from helpers.fmt import MISSING, fmt_int, fmt_krw_100m, fmt_pct, fmt_pp, is_missing, signed
 from helpers.periods import quarter_index, quarter_tick, quarter_window
 from helpers.typology import index_paths
@@ -98,7 +99,7 @@ def trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=
                        f"{short} 종사자수 전년동기 대비 증감률" if value == "employees_yoy_pct" else value)
 
 
-_VALUE_TITLES = {"employees": "종사자수", "workplaces": "사업장수", "payroll_krw": "추정 총급여"}
+_VALUE_TITLES = {c: FIELDS[c].option for c in ("employees", "workplaces", "payroll_krw")}
 
 
 def industry_trend_chart(indicators: pd.DataFrame, sido_code: str, quarters: int = 8, ax=None, *,
@@ -140,19 +141,7 @@ def _yoy_from_level(df: pd.DataFrame, value: str) -> pd.Series:
 
 # Indicator column → (axis label with unit, kind). Kinds decide the tick format and whether the
 # province line is a fair comparison (rates and shares, not levels).
-AREA_INDICATORS: dict[str, tuple[str, str]] = {
-    "employees": ("종사자수 (명, 월평균)", "count"),
-    "workplaces": ("사업장수 (개, 월평균)", "count"),
-    "payroll_krw": ("추정 총급여 (억원, 분기 합, 하한 추정)", "krw"),
-    "avg_wage_krw": ("1인당 월평균 급여 (만원, 하한 추정)", "wage"),
-    "employees_yoy_pct": ("종사자수 전년동기 대비 (%)", "yoy"),
-    "workplaces_yoy_pct": ("사업장수 전년동기 대비 (%)", "yoy"),
-    "payroll_yoy_pct": ("추정 총급여 전년동기 대비 (%)", "yoy"),
-    "employees_gap_pp": ("종사자 증감률의 시도 대비 격차 (%p)", "pp"),
-    "net_hires": ("순증: 신규취득 − 상실 (명, 분기 합)", "net"),
-    "manufacturing_share_pct": ("제조업 종사자 비중 (%)", "share"),
-    "top_employer_share_pct": ("최대 사업장의 종사자 비중 (%)", "share"),
-}
+AREA_INDICATORS: dict[str, tuple[str, str]] = {c: axis(c) for c in PLOT_MENU}  # from helpers.fields
 _AREA_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"]
 _AREA_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 _AREA_DASHES = ["-", "--", "-.", ":"]
