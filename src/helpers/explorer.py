@@ -98,25 +98,34 @@ class Explorer:
         self._state: dict = {}
         self._stale_reasons = True
 
-        ref = panel.reference
-        sidos = sorted(ref["sido_code"].astype(str).unique())
-        if not sidos:
-            from helpers.errors import UserError
+        sidos, sido_code, all_q, i_end = self._check_choices(sido_code, quarter)
+        self._make_controls(sidos, sido_code, all_q, i_end, quarters)
+        self._make_outputs()
+        self.ui = self._layout()
+        with self._hold():
+            self._fill_areas(default_selection=True)
+        self._update()
+        self._connect()
 
+    # ------------------------------------------------------------------ building
+    def _check_choices(self, sido_code: str | None, quarter: str | None) -> tuple[list[str], str, list[str], int]:
+        """The provinces with dense areas, the chosen one, the quarters and the index of the chosen end."""
+        from helpers.errors import UserError
+
+        panel = self.panel
+        sidos = sorted(panel.reference["sido_code"].astype(str).unique())
+        if not sidos:
             raise UserError("밀집지역 기준표가 비어 있습니다.")
         sido_code = str(sido_code) if sido_code is not None else sidos[0]
         if sido_code not in sidos:
-            from helpers.errors import UserError
-
             raise UserError(f"시도코드 '{sido_code}' 에는 밀집지역이 없습니다. 가능한 값: {', '.join(sidos)}")
         all_q = sorted(panel.indicators["quarter"].unique())
         end = quarter or latest_complete_quarter(panel.indicators) or all_q[-1]
         if end not in all_q:
-            from helpers.errors import UserError
-
             raise UserError(f"분기 {end} 의 자료가 없습니다. 있는 분기: {', '.join(all_q)}")
-        i_end = all_q.index(end)
+        return sidos, sido_code, all_q, all_q.index(end)
 
+    def _make_controls(self, sidos: list[str], sido_code: str, all_q: list[str], i_end: int, quarters: int) -> None:
         self.province = widgets.Dropdown(
             options=[(f"{codes.SIDO_NAMES.get(s, s)} ({s})", s) for s in sidos], value=sido_code,
             description="시도", layout=widgets.Layout(width="260px"))
@@ -132,19 +141,22 @@ class Explorer:
                                                   layout=widgets.Layout(width="330px"))
         self.chosen_label = widgets.HTML()
         self.clear_button = widgets.Button(description="선택 해제", icon="times", layout=widgets.Layout(width="110px"))
+        self.reasons_toggle = widgets.ToggleButton(value=False, description="판단 근거", icon="list",
+                                                   tooltip="선택한 지역의 단계 판단 근거와 협의회 결정 보기")
+        self.export_button = widgets.Button(description="실태조사 후보 내보내기", icon="download",
+                                            tooltip="주의·심각 지역 사업장 목록 (분석가 전용, 브리프에 넣지 않음)",
+                                            layout=widgets.Layout(width="220px"))
+
+    def _make_outputs(self) -> None:
         self.header_html = widgets.HTML()
         self.trend_image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
         self.map_image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
         self.table_html = widgets.HTML()
-        self.reasons_toggle = widgets.ToggleButton(value=False, description="판단 근거", icon="list",
-                                                   tooltip="선택한 지역의 단계 판단 근거와 협의회 결정 보기")
         self.reasons_html = widgets.HTML(layout=widgets.Layout(display="none"))
-        self.export_button = widgets.Button(description="실태조사 후보 내보내기", icon="download",
-                                            tooltip="주의·심각 지역 사업장 목록 (분석가 전용, 브리프에 넣지 않음)",
-                                            layout=widgets.Layout(width="220px"))
         self.export_status = widgets.HTML()
 
-        self.ui = widgets.VBox([
+    def _layout(self) -> widgets.VBox:
+        ui = widgets.VBox([
             self.header_html,
             widgets.HBox([self.province, self.indicator]),
             self.quarter_range,
@@ -158,12 +170,11 @@ class Explorer:
             self.export_status,
             self.table_html,
         ], layout=widgets.Layout(width="100%"))
-        self.ui.add_class("sme-explorer")
+        ui.add_class("sme-explorer")
+        return ui
 
-        with self._hold():
-            self._fill_areas(default_selection=True)
-        self._update()
-
+    def _connect(self) -> None:
+        """Every control redraws only what depends on it (see `DEPENDS`)."""
         self.province.observe(self._on_province, "value")
         self.search.observe(self._on_search, "value")
         self.area_select.observe(self._on_area_select, "value")
