@@ -17,6 +17,7 @@ import pytest
 
 from helpers import codes, demo
 from helpers.errors import UserError
+from helpers.periods import add_months
 from helpers.schema import NPS_COLUMNS, is_manufacturing
 
 C = NPS_COLUMNS
@@ -167,7 +168,7 @@ def test_all_17_provinces_are_present(months):
 ])
 def test_codes_and_province_names_are_those_of_the_files_month(era_months, old, new, effective, old_name, new_name):
     files = era_months
-    before = files[demo._month_add(effective, -1)]
+    before = files[add_months(effective, -1)]
     after = files[effective]
     assert before[BJD].str.startswith(old).any() and not before[BJD].str.startswith(new).any()
     assert after[BJD].str.startswith(new).any() and not after[BJD].str.startswith(old).any()
