@@ -1,6 +1,9 @@
 """Compare two quarterly output folders (e.g. before and after a refactor) file by file.
 
-    .venv/bin/python bench/compare_outputs.py OUT_A/2026Q3 OUT_B/2026Q3
+    .venv/bin/python bench/compare_outputs.py OUT_A/2026Q3 OUT_B/2026Q3 [--ignore-code]
+
+`--ignore-code` compares what the notebooks *showed*, not their source (for a change that edits a
+notebook's code cells on purpose, such as an import line).
 
 Byte for byte: stages.csv, the CSV tables, brief.html and index.html. By content, ignoring what differs
 between two runs of the same code (the output folder's path, notebook cell ids, timestamps, the
@@ -18,7 +21,9 @@ from pathlib import Path
 BYTES = (".csv",)
 BYTE_HTML = ("brief.html", "index.html")
 VOLATILE_JSON_KEYS = {"started", "seconds_total", "seconds_panel", "seconds", "raw_dir", "file", "files",
-                      "sha256", "index_error", "versions"}
+                      "sha256", "index_error", "versions", "source"}
+IGNORE_CODE = False
+_CODE_BLOCK = re.compile(r'<div class="highlight hl-ipython3"><pre>.*?</pre></div>', re.S)
 
 
 # Whether a raw file was read this run or taken from the cache depends on the cache, not the code.
@@ -30,6 +35,8 @@ _HISTORY_NOISE = re.compile(r"ERROR! Session/line number was not unique in datab
 def _html(path: Path, root: Path) -> str:
     text = _INGEST_STATUS.sub("<읽기>", path.read_text(encoding="utf-8").replace(str(root), "<OUT>"))
     text = _HISTORY_NOISE.sub("", text)
+    if IGNORE_CODE:
+        text = _CODE_BLOCK.sub("<code>", text)
     text = re.sub(r'id="cell-id=[^"]*"', 'id="cell-id"', text)
     # the injected-parameters cell (paths, and whatever the kernel printed while injecting)
     return re.sub(r'<div class="jp-Cell[^"]*celltag_injected-parameters".*?(?=<div class="jp-Cell )', "", text,
@@ -44,7 +51,7 @@ def _notebook(path: Path) -> list:
             continue
         outputs = [{k: ("".join(v) if k == "text" and isinstance(v, list) else v) for k, v in o.items()
                     if k not in ("execution_count", "metadata")} for o in c.get("outputs", [])]
-        out.append((c["cell_type"], "".join(c["source"]), _HISTORY_NOISE.sub("", _INGEST_STATUS.sub("<읽기>", json.dumps(outputs, sort_keys=True, ensure_ascii=False)))))
+        out.append((c["cell_type"], "" if IGNORE_CODE and c["cell_type"] == "code" else "".join(c["source"]), _HISTORY_NOISE.sub("", _INGEST_STATUS.sub("<읽기>", json.dumps(outputs, sort_keys=True, ensure_ascii=False)))))
     return out
 
 
@@ -110,4 +117,6 @@ def main(a: str, b: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    IGNORE_CODE = "--ignore-code" in sys.argv
+    sys.exit(main(args[0], args[1]))
