@@ -97,8 +97,8 @@ def era_months(era_dir) -> dict[str, pd.DataFrame]:
 
 def test_one_file_per_month_named_like_the_portal(demo_dir, truth):
     names = sorted(p.name for p in demo_dir.glob("*.csv"))
-    assert len(names) == 15
-    assert names[0] == "국민연금공단_국민연금 가입 사업장 내역_20250731.csv"
+    assert len(names) == 21  # 2025-01 .. 2026-09, the run's shared demo set
+    assert names[0] == "국민연금공단_국민연금 가입 사업장 내역_20250131.csv"
     assert names[-1] == "국민연금공단_국민연금 가입 사업장 내역_20260930.csv"
     assert "국민연금공단_국민연금 가입 사업장 내역_20260228.csv" in names  # the month's last day
 
