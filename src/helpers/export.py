@@ -10,7 +10,7 @@ from helpers.fields import INDICATOR_COLUMNS, headers
 from helpers.files import atomic_path
 
 # Korean headers (with units) of the indicator table, from the field declarations.
-INDICATOR_HEADERS: dict[str, str] = headers(c for c in INDICATOR_COLUMNS if c != "data_break")
+INDICATOR_HEADERS: dict[str, str] = headers(INDICATOR_COLUMNS)
 
 
 def write_csv_bom(df: pd.DataFrame, path: str | Path, headers: dict[str, str] | None = None) -> Path:

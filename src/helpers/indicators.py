@@ -214,14 +214,18 @@ BREAK_COLUMNS = ["level", "unit_id", "unit_name", "sido_code", "first_month", "l
 
 
 def detect_data_breaks(monthly: pd.DataFrame, reference: pd.DataFrame, limits: dict | None = None) -> pd.DataFrame:
-    """Collapses between consecutive months of the data, each as one row (`BREAK_COLUMNS`).
+    """Collapses between consecutive months that come from the data, each as one row (`BREAK_COLUMNS`).
 
+    Candidates:
     - a province (all its workplaces, or those matched to its dense areas) whose employees fall by more
       than `province_drop_share` (default 0.5) from one month to the next;
     - a dense area with at least `area_min_employees` (default 30) employees that goes to zero.
+    A candidate is a *data* break only when the separations the file records in that unit and month
+    (상실가입자수, which a withdrawing workplace reports for its last members) explain less than half of
+    the fall: a plant that closes reports its losses, a workplace whose code changed simply vanishes.
     A break lasts from its first month while the level stays below the limit (the province below
     (1 − share) × the level before; the area at zero). Such falls are what a code change missing from
-    `params/code_changes.csv` or a broken file produce; an economy does not halve a province in a month.
+    `params/code_changes.csv` or a broken file produce.
     """
     limits = limits or {}
     share = float(limits.get("province_drop_share", 0.5))
@@ -230,37 +234,44 @@ def detect_data_breaks(monthly: pd.DataFrame, reference: pd.DataFrame, limits: d
     watched = monthly[monthly["level"].isin(["province", "province_dense", "area"])]
     wide = watched.pivot_table(index="month", columns="unit_id", values="employees", aggfunc="sum")
     wide = wide.sort_index().fillna(0)  # an area without any workplace in a month has 0 employees
+    lost = watched.pivot_table(index="month", columns="unit_id", values="lost", aggfunc="sum")
+    lost = lost.reindex(index=wide.index, columns=wide.columns).fillna(0)
     rows = []
     months = list(wide.index)
     for unit in wide.columns:
-        if unit not in units.index or units.at[unit, "level"] not in ("province", "province_dense", "area"):
+        if unit not in units.index:
             continue
         level = units.at[unit, "level"]
-        e = wide[unit].to_numpy(dtype=float)
+        e, sep = wide[unit].to_numpy(dtype=float), lost[unit].to_numpy(dtype=float)
+
+        def low(x: float, before: float, level: str = level) -> bool:
+            return x == 0 if level == "area" else x < (1 - share) * before
+
         t = 1
         while t < len(e):
             before = e[t - 1]
-            if level == "area":
-                broke = before >= min_emp and e[t] == 0
-            else:
-                broke = before > 0 and e[t] < (1 - share) * before
-            if not broke:
+            big_enough = before >= min_emp if level == "area" else before > 0
+            if not (big_enough and low(e[t], before)) or sep[t] >= 0.5 * (before - e[t]):
                 t += 1
                 continue
             end = t
-            while end + 1 < len(e) and (e[end + 1] == 0 if level == "area" else e[end + 1] < (1 - share) * before):
+            while end + 1 < len(e) and low(e[end + 1], before):
                 end += 1
-            name = units.at[unit, "unit_name"]
-            what = "종사자" if level == "area" else ("밀집지역 배정 종사자" if level == "province_dense" else "전체 종사자")
-            reason = (f"자료 연계 이상: {name} {what}가 {months[t - 1]} {before:,.0f}명 → {months[t]} {e[t]:,.0f}명으로 "
-                      f"한 달 새 {100 * (1 - e[t] / before):.0f}% 줄었습니다"
-                      + (f" ({months[end]}까지 이어짐)" if end > t else "")
-                      + ". 경기 변화가 아니라 행정구역 코드 변경 누락이나 파일 이상일 가능성이 큽니다")
-            rows.append({"level": level, "unit_id": unit, "unit_name": name, "sido_code": units.at[unit, "sido_code"],
-                         "first_month": months[t], "last_month": months[end], "before": before, "after": e[t],
-                         "reason": reason})
+            rows.append(_break_row(units, unit, months, t, end, before, e[t], sep[t]))
             t = end + 1
     return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+def _break_row(units: pd.DataFrame, unit: str, months: list[str], t: int, end: int, before: float, after: float,
+               separations: float) -> dict:
+    level, name = units.at[unit, "level"], units.at[unit, "unit_name"]
+    what = {"area": "종사자", "province_dense": "배정 종사자", "province": "전체 종사자"}[level]
+    reason = (f"자료 연계 이상: {name} {what}가 {months[t - 1]} {before:,.0f}명 → {months[t]} {after:,.0f}명으로 "
+              f"한 달 새 {100 * (1 - after / before):.0f}% 줄었는데 그달 파일의 상실가입자는 {separations:,.0f}명뿐입니다"
+              + (f" ({months[end]}까지 이어짐)" if end > t else "")
+              + ". 경기 변화가 아니라 행정구역 코드 변경 누락이나 파일 이상일 가능성이 큽니다")
+    return {"level": level, "unit_id": unit, "unit_name": name, "sido_code": units.at[unit, "sido_code"],
+            "first_month": months[t], "last_month": months[end], "before": before, "after": after, "reason": reason}
 
 
 def _break_reasons(q: pd.DataFrame, breaks: pd.DataFrame | None) -> pd.Series:

@@ -116,6 +116,10 @@ def index_page_html(ov: NationalOverview) -> str:
     the overview notebook cannot be exported: the same words, from the same functions)."""
     from helpers.report import page_html
 
-    body = "\n".join([overview_title_html(ov), "<h2>시도별 위기단계</h2>", overview_table_html(ov),
+    n_ok = sum(p["status"] == "ok" for p in ov.provinces)
+    n_failed = len(ov.provinces) - n_ok
+    status = (f'<p class="sme-muted">시도 {len(ov.provinces)}곳 중 완료 {n_ok}곳' + (f", 실패 {n_failed}곳" if n_failed else "")
+              + ". 위기단계는 협의회 심의 전의 제안입니다. (전국 지도는 색인 노트북을 내보내지 못해 빠졌습니다.)</p>")
+    body = "\n".join([overview_title_html(ov), status, "<h2>시도별 위기단계</h2>", overview_table_html(ov),
                       "<h2>방법 및 자료</h2>", overview_methods_html(ov)])
     return page_html(f"{quarter_label(ov.quarter)} 지역중소기업 위기징후 모니터링 — 시도별 현황", body)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,12 @@ class Panel:
             out.append(f"{b.reason}. 이 기간이 걸린 분기는 판단유보로 둡니다.")
         if self.missing_months:
             out.append(f"빠진 달: {', '.join(self.missing_months)} — 이 달이 걸린 분기는 판단유보로 둡니다.")
+        if self.config is not None:
+            from helpers import codes
+
+            for s in sorted(set(self.config.regions) - set(codes.SIDO_NAMES)):
+                out.append(f"params/regions/{s}.yaml 은 현행 시도가 아니어서(시도코드 {s}) 적용되지 않습니다. "
+                           f"행정구역이 바뀌었다면 새 시도코드의 파일로 옮기세요 (예: 광주·전남 → 12.yaml).")
         return out
 
     def save(self, directory: str | Path) -> Path:
@@ -96,15 +103,27 @@ class Panel:
         ref = pd.read_parquet(d / "reference.parquet")
         ref["bjd_codes"] = ref["bjd_codes"].map(lambda s: [p for p in s.split(";") if p])
         ref["road_names"] = ref["road_names"].map(lambda s: [p for p in s.split(";") if p])
-        config = Config.from_dict(json.loads((d / "params.json").read_text(encoding="utf-8")))
-        decisions = pd.read_csv(d / "decisions.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+        # A folder written before the panel recorded its parameters, decisions and breaks still opens:
+        # the workspace's parameters, no decisions, no breaks (and a warning about the parameters).
+        config = None
+        if (d / "params.json").is_file():
+            config = Config.from_dict(json.loads((d / "params.json").read_text(encoding="utf-8")))
+        else:
+            warnings.warn(f"지표 폴더 {d} 에 당시 설정(params.json)이 없어 지금의 params/ 설정을 씁니다.", stacklevel=2)
+        decisions = (pd.read_csv(d / "decisions.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+                     if (d / "decisions.csv").is_file() else pd.DataFrame(columns=DECISION_COLUMNS))
+        breaks = (pd.read_parquet(d / "data_breaks.parquet") if (d / "data_breaks.parquet").is_file()
+                  else pd.DataFrame(columns=BREAK_COLUMNS))
+        indicators = pd.read_parquet(d / "indicators.parquet")
+        if "data_break" not in indicators:
+            indicators["data_break"] = ""
         return cls(
-            indicators=pd.read_parquet(d / "indicators.parquet"), reference=ref, months=meta["months"],
+            indicators=indicators, reference=ref, months=meta["months"],
             synthetic=meta["synthetic"], source=meta["source"],
             match_report=pd.read_parquet(d / "match_report.parquet"),
             overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
             missing_months=meta.get("missing_months", []),
-            data_breaks=pd.read_parquet(d / "data_breaks.parquet"), config=config, decisions=decisions,
+            data_breaks=breaks, config=config, decisions=decisions,
         )
 
 
@@ -161,6 +180,11 @@ def build_panel(raw_dir: str | Path, areas: str | Path | None = None, config: Co
     if not quiet:
         print(summary.render())
     months = nps.available_months(cache)
+    if not months:
+        from helpers.errors import UserError
+
+        raise UserError(f"원자료 폴더 {raw_dir} 의 파일에서 채택된 행이 하나도 없습니다. 격리 사유는 "
+                        f"{cache / 'quarantine.csv'} 에 있습니다.")
     pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
     quality = summary.to_frame()
     quality["sha256"] = [f.sha256 for f in summary.files]

@@ -67,7 +67,8 @@ def copy_note(month: str, winner: str) -> str:
 
 def fewer_rows_note(month: str, winner: str, winner_rows: int, rows: int) -> str:
     """Note on a file whose month is taken from `winner` (more rows, or a later upload on a tie)."""
-    return f"{month}: 같은 월의 {winner} ({winner_rows:,}행)을(를) 쓰고 이 파일 ({rows:,}행)은 제외했습니다"
+    why = "행 수가 같아 게시일이 늦은 쪽" if winner_rows == rows else "채택 행이 더 많은 쪽"
+    return f"{month}: 같은 월의 {winner} ({winner_rows:,}행, {why})을(를) 쓰고 이 파일 ({rows:,}행)은 제외했습니다"
 
 
 @dataclass
