@@ -480,3 +480,16 @@ def test_rows_written_in_the_portal_format_are_read_back_unchanged(nps_row, nps_
     assert [d.date() for d in df["applied_date"]] == [r["applied_date"] for r in unique]
     expected_road = [r["road_address"].split()[-1] if r["road_address"].split() else None for r in unique]
     assert [None if pd.isna(v) else v for v in df["road_name"]] == expected_road
+
+
+def test_files_written_for_people_get_the_umask_s_mode_not_a_private_one(tmp_path):
+    import os
+    import stat
+
+    from helpers.files import write_atomic
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    p = write_atomic(tmp_path / "brief.html", b"<html></html>")
+    assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask  # 0644 under the usual umask, never mkstemp's 0600
+    assert stat.S_IMODE(p.stat().st_mode) & 0o044  # group and others can read it

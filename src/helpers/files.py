@@ -13,9 +13,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Files people open (briefs, tables, the index) get the mode any new file would get under the umask
+# (0644 under the usual 022), not mkstemp's private 0600: a colleague or a web server must read them.
+FILE_MODE = 0o666 & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success it is renamed onto `path`, on error removed.
+    """Yield a temporary path beside `path`; on success it gets the umask's mode and is renamed onto
+    `path`, on error removed.
 
     For libraries that write by file name (Parquet, Excel): `with atomic_path(p) as tmp: df.to_parquet(tmp)`.
     """
@@ -25,6 +38,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
