@@ -7,17 +7,20 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.fields import INDICATOR_COLUMNS, headers
-from helpers.files import atomic_path
+from helpers.files import atomic_path, neutralise_formulas
 
 # Korean headers (with units) of the indicator table, from the field declarations.
 INDICATOR_HEADERS: dict[str, str] = headers(INDICATOR_COLUMNS)
 
 
 def write_csv_bom(df: pd.DataFrame, path: str | Path, headers: dict[str, str] | None = None) -> Path:
-    """CSV in UTF-8 with BOM, written atomically; `headers` renames columns for people."""
-    out = df.rename(columns=headers) if headers else df
+    """CSV in UTF-8 with BOM, written atomically; `headers` renames columns for people. Text cells that
+    a spreadsheet would run as formulas are neutralised."""
+    out = neutralise_formulas(df)
+    out = out.rename(columns=headers) if headers else out
     with atomic_path(path) as tmp:
-        out.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        # CRLF, as Excel writes it; a CR or LF inside a value is then always quoted
+        out.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return Path(path)
 
 
@@ -52,4 +55,14 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, headers: dict[str, str], shee
             width = max([len(str(headers.get(c, c)))] + [len(str(v)) for v in df[c].head(200).tolist()])
             ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.3), 60)
         ws.freeze_panes = ws.cell(row=hdr + 1, column=1)
+        _text_stays_text(ws)
     return Path(path)
+
+
+def _text_stays_text(ws) -> None:
+    """openpyxl stores a string starting with '=' as a formula: store every such cell as text instead
+    (a workplace named '=HYPERLINK(…)' must never become a live link)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"

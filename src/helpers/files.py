@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+
 
 def _umask() -> int:
     """The process umask (read by setting it and putting it back)."""
@@ -64,3 +66,21 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: f.read(8 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP's advice);
+    numbers are left alone (−12.3 stays a number). A copy."""
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            text = s.astype("string")
+            risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                out[c] = s.where(~risky, "'" + text)
+    return out

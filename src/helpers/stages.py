@@ -18,6 +18,7 @@ import pandas as pd
 
 from helpers.errors import UserError
 from helpers.fields import rule_label
+from helpers.files import neutralise_formulas
 from helpers.fmt import fmt_pct, fmt_pp, fmt_threshold
 from helpers.panel import DECISION_COLUMNS, Panel
 from helpers.params import load_config
@@ -197,7 +198,7 @@ def stages_csv_bytes(stages: pd.DataFrame) -> bytes:
     for c in ("workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct", "employees_gap_pp"):
         df[c] = df[c].round(2)
     buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n", float_format="%.2f")
+    neutralise_formulas(df).to_csv(buf, index=False, lineterminator="\n", float_format="%.2f")
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
 
 
