@@ -453,7 +453,7 @@ _ROW = st.fixed_dictionaries({
     "legal_form": st.sampled_from([1, 2]),
     "industry_name": _TEXT,
     "members": _COUNT,
-    "contribution_krw": st.integers(min_value=0, max_value=10**12),
+    "contribution_krw": st.integers(min_value=0, max_value=1_500_000),  # within the plausibility limit for any size
     "gained": _COUNT,
     "lost": _COUNT,
     "applied_date": st.dates(min_value=pd.Timestamp("1960-01-01").date(), max_value=pd.Timestamp("2026-12-31").date()),
@@ -492,3 +492,18 @@ def test_files_written_for_people_get_the_umask_s_mode_not_a_private_one(tmp_pat
     os.umask(mask)
     p = write_atomic(tmp_path / "brief.html", b"<html></html>")
     assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask  # 0644 under the usual umask, never mkstemp's 0600
+
+
+def test_implausible_members_and_contributions_are_quarantined_with_a_reason(tmp_path, nps_row, nps_write):
+    path = nps_write(tmp_path / "m.csv", [
+        nps_row(name="정상", members=4, contribution_krw=938400),
+        nps_row(name="오타", members=999999999, contribution_krw=938400),
+        nps_row(name="억대", members=4, contribution_krw=999999999999999999),
+        nps_row(name="탈퇴", status=2, members=0, contribution_krw=5_000_000, withdrawn_date="2024-12-31"),
+    ])
+    df, rep = nps.read_month_file(path)
+    assert df["name"].tolist() == ["정상", "탈퇴"]  # a withdrawn row's stale bill is not checked
+    reasons = rep.quarantine["reason"].tolist()
+    assert rep.read == rep.accepted + rep.rejected + rep.duplicates and rep.rejected == 2
+    assert "가입자수가 믿기 어려움: 999999999명" in reasons[0]
+    assert "당월고지금액이 가입자 1인당 상한(1,500,000원)을 넘어" in reasons[1]

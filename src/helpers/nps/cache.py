@@ -31,6 +31,7 @@ from helpers.codes import crosswalk
 from helpers.errors import UserError
 from helpers.files import atomic_path, write_atomic
 from helpers.nps.transform import CACHE_SCHEMA, _to_pandas
+from helpers.nps.validate import plausibility_limits
 from helpers.schema import CACHE_COLUMNS
 
 CACHE_VERSION = 2  # 2: state records the code crosswalk and each file's vintage and unknown sido codes
@@ -75,14 +76,15 @@ def cache_dir_for(raw_dir: str | os.PathLike, cache_root: str | os.PathLike | No
 
 def _load_state(cache_dir: Path, raw_dir: Path) -> dict:
     """The cache's state, or a fresh one when the cache was built from another folder, by another cache
-    version, or with another code crosswalk (a row added to params/code_changes.csv re-codes every month)."""
+    version, with another code crosswalk (a row added to params/code_changes.csv re-codes every month) or
+    other plausibility limits (they decide which rows are quarantined)."""
     fresh = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "files": {}}
     try:
         state = json.loads((cache_dir / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return fresh
     if (state.get("version") != CACHE_VERSION or state.get("raw_dir") != str(raw_dir)
-            or state.get("crosswalk") != crosswalk().digest):
+            or state.get("crosswalk") != crosswalk().digest or state.get("plausibility") != plausibility_limits()):
         return fresh
     return state
 
@@ -94,8 +96,8 @@ def _quarantine_piece(file: str, sha256: str) -> str:
 
 def _save_state(cache_dir: Path, raw_dir: Path, files: dict[str, dict], months: dict[str, dict]) -> None:
     """Write state.json: the raw folder, the code crosswalk, every raw file's entry and every month's source."""
-    state = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "crosswalk": crosswalk().digest, "files": files,
-             "months": months}
+    state = {"version": CACHE_VERSION, "raw_dir": str(raw_dir), "crosswalk": crosswalk().digest,
+             "plausibility": plausibility_limits(), "files": files, "months": months}
     write_atomic(cache_dir / "state.json",
                  json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
 

@@ -80,10 +80,50 @@ def _validate(c: _Columns) -> tuple[np.ndarray, list[tuple[np.ndarray, str, pa.A
                              (f & ~neg & ~empty & ~big, f"{col}이(가) 0 이상의 정수가 아님: '{{v}}'")):
             if mask.any():
                 failed.append((mask, reason, v))
+    _check_plausible(c, failed)
     bad = np.zeros(n, dtype=bool)
     for mask, _, _ in failed:
         bad |= mask
     return bad, failed
+
+
+def plausibility_limits() -> dict:
+    """params `plausibility:` (per-row limits of members and contributions), with defaults."""
+    from helpers.params import load_params
+
+    lim = load_params().get("plausibility") or {}
+    return {"max_members": int(lim.get("max_members", 200_000)),
+            "max_contribution_per_member_krw": int(lim.get("max_contribution_per_member_krw", 1_500_000))}
+
+
+def _as_int(v: pa.Array, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(values, ok): the integers of a digit column, ok where the text is ≤ `digits` ASCII digits."""
+    ok = _bools(pc.and_(pc.and_(pc.string_is_ascii(v), pc.utf8_is_digit(v)),
+                        pc.less_equal(pc.utf8_length(v), digits)))
+    vals = np.zeros(len(v), dtype=np.int64)
+    if ok.any():
+        vals[ok] = pc.cast(v.filter(pa.array(ok)), pa.int64()).to_numpy(zero_copy_only=False)
+    return vals, ok
+
+
+def _check_plausible(c: _Columns, failed: list) -> None:
+    """Rows no real workplace can have (a typo, a shifted column): more members than the largest employer,
+    or a contribution per member above what the highest rate on the income cap allows. Sums of the rows
+    that pass never overflow (200,000 × 1,500,000 KRW per row × a million rows < 2^63)."""
+    lim = plausibility_limits()
+    members, ok_m = _as_int(c.plain("가입자수"), 9)
+    contrib, ok_c = _as_int(c.plain("당월고지금액"), 18)
+    active = _bools(pc.equal(c.plain("사업장가입상태코드 1 등록 2 탈퇴"), "1"))
+    too_many = ok_m & (members > lim["max_members"])
+    if too_many.any():
+        failed.append((too_many, f"가입자수가 믿기 어려움: {{v}}명 (한 사업장 상한 {lim['max_members']:,}명, "
+                                 "params 의 plausibility.max_members)", c.plain("가입자수")))
+    per_member = lim["max_contribution_per_member_krw"]
+    # Stale billing on a withdrawn row is never payroll, so only registered workplaces are checked.
+    too_much = ok_m & ok_c & active & (contrib > np.maximum(members, 1) * per_member)
+    if too_much.any():
+        failed.append((too_much, f"당월고지금액이 가입자 1인당 상한({per_member:,}원)을 넘어 믿기 어려움: {{v}}원 "
+                                 "(params 의 plausibility.max_contribution_per_member_krw)", c.plain("당월고지금액")))
 
 
 def _duplicates(c: _Columns) -> np.ndarray:
