@@ -45,3 +45,34 @@ def test_an_unknown_option_is_explained_in_korean(capsys):
         main(["run", "--bogus"])
     assert e.value.code == 2
     assert "오류: 명령 인수를 이해할 수 없습니다" in capsys.readouterr().err
+
+
+def test_an_internal_error_exits_3_and_names_a_log_with_the_traceback(monkeypatch, capsys, tmp_path):
+    import helpers.cli as cli
+
+    def boom(args):
+        raise ZeroDivisionError("SECRET_TRACE")
+
+    monkeypatch.setattr(cli, "cli_stages", boom)
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr("helpers.params.resolve_path", lambda *a, **k: tmp_path / "outputs")
+    assert cli.main(["stages"]) == 3
+    err = capsys.readouterr().err
+    assert "내부 오류" in err and "SECRET_TRACE" not in err
+    log = next((tmp_path / "outputs" / "logs").glob("error-*.log"))
+    assert str(log) in err and "ZeroDivisionError: SECRET_TRACE" in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("data, word", [
+    (b"PK\x03\x04" + b"\x00" * 40, "엑셀(XLSX)"),
+    ("자료생성년월,사업장명\r\n".encode("utf-16"), "UTF-16"),
+    (b"a,b\rc,d\r", "CR"),
+])
+def test_a_file_named_csv_that_is_something_else_is_a_korean_error_exit_2(tmp_path, capsys, data, word):
+    from helpers.cli import main
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "2026-08.csv").write_bytes(data)
+    assert main(["ingest", "--raw-dir", str(tmp_path / "raw")]) == 2
+    err = capsys.readouterr().err
+    assert "2026-08.csv" in err and word in err

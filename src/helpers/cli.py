@@ -1,6 +1,7 @@
 """Command line: `python -m helpers <command>` (also installed as `sme-monitor`).
 
-Exit codes: 0 success, 1 some provinces failed (batch), 2 unusable arguments or inputs.
+Exit codes: 0 success, 1 some provinces failed (batch), 2 unusable arguments or inputs (a Korean
+message), 3 an internal error (the traceback goes to a log file the message names).
 Messages to users are Korean.
 """
 
@@ -92,3 +93,37 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("중단되었습니다.", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 — an internal error: its own exit code and a log, not a bare traceback
+        log = _write_error_log(argv)
+        print(f"내부 오류가 발생했습니다 (프로그램의 문제일 수 있습니다). 자세한 내용은 {log} 에 저장했습니다. "
+              "이 파일을 담당자에게 보내 주세요.", file=sys.stderr)
+        return 3
+
+
+def _write_error_log(argv: list[str] | None) -> str:
+    """The traceback of an internal error in outputs/logs/ (else the temp folder); returns its path."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+    from pathlib import Path
+
+    text = (f"명령: python -m helpers {' '.join(argv if argv is not None else sys.argv[1:])}\n"
+            f"시각: {datetime.now().isoformat(timespec='seconds')}\n\n{traceback.format_exc()}")
+    name = f"error-{datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
+    candidates = []
+    try:
+        from helpers.params import resolve_path
+
+        candidates.append(resolve_path(None, "outputs") / "logs")
+    except Exception:  # noqa: BLE001 — the params may be what is broken
+        pass
+    candidates.append(Path(tempfile.gettempdir()))
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "(기록 실패)"

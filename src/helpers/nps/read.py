@@ -45,9 +45,22 @@ _QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("line", pa.int64()), ("r
                                 ("raw", pa.string())])
 
 
+def _refuse_other_formats(data: bytes, file: str) -> None:
+    """A file named .csv that is something else gets a Korean UserError saying what it is and what to do."""
+    if data.startswith(b"PK\x03\x04"):
+        raise UserError(f"파일 {file} 은(는) 이름은 .csv 이지만 엑셀(XLSX) 통합문서입니다. 엑셀에서 "
+                        "'CSV (쉼표로 분리)' 로 다시 저장하거나 포털에서 받은 CSV 원본을 넣으세요.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError(f"파일 {file} 은(는) UTF-16 으로 저장되어 있습니다. UTF-8 또는 cp949(ANSI) CSV 로 다시 저장하세요.")
+    head = data[:1 << 16]
+    if b"\r" in head and b"\n" not in head:
+        raise UserError(f"파일 {file} 의 줄바꿈이 CR 뿐입니다(옛 맥 형식). CRLF 또는 LF 줄바꿈의 CSV 로 다시 저장하세요.")
+
+
 def _read(path: Path, file: str) -> _FileRead:
     """Read raw file `path` (named `file` in reports): its cache table, report and quarantine."""
     data = path.read_bytes()
+    _refuse_other_formats(data, file)
     box: dict[str, object] = {}
 
     def hash_and_count() -> None:  # hashlib and numpy release the GIL: runs beside the parse
