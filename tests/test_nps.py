@@ -277,7 +277,7 @@ def test_a_missing_month_within_the_span_is_reported(tmp_path, nps_row, nps_writ
         nps_write(raw / f"{m}.csv", [nps_row(month=m)])
     s = _ingest(raw, tmp_path / "cache")
     assert s.missing_months == ["2025-11"]
-    assert "2025-11 월 파일이 없습니다" in s.render()
+    assert "2025-11 월 자료가 없습니다" in s.render()
 
 
 # --- code crosswalk ------------------------------------------------------------------------------
@@ -507,3 +507,43 @@ def test_implausible_members_and_contributions_are_quarantined_with_a_reason(tmp
     assert rep.read == rep.accepted + rep.rejected + rep.duplicates and rep.rejected == 2
     assert "가입자수가 믿기 어려움: 999999999명" in reasons[0]
     assert "당월고지금액이 가입자 1인당 상한(1,500,000원)을 넘어" in reasons[1]
+
+
+def test_sub_folders_empty_and_other_files_are_reported_and_skipped_not_fatal(tmp_path, nps_row, nps_write):
+    raw = tmp_path / "raw"
+    nps_write(raw / "2026-08.csv", [nps_row(month="2026-08")])
+    nps_write(raw / "backup" / "2026-08-more.csv", [nps_row(month="2026-08"), nps_row(month="2026-08", name="더")])
+    (raw / "empty.csv").write_bytes(b"")
+    (raw / "readme.txt").write_text("메모", encoding="utf-8")
+    s = nps.ingest(raw, tmp_path / "cache")
+    assert [r.file for r in s.files] == ["2026-08.csv"]  # the backup with more rows does not replace it
+    text = s.render()
+    assert "backup/2026-08-more.csv [읽지 않음] 하위 폴더" in text and "--recursive" in text
+    assert "empty.csv [읽지 않음] 빈 파일(0바이트)" in text and "readme.txt [읽지 않음] CSV 파일이 아님" in text
+    assert set(s.to_frame()["use"]) == {"사용", "읽지 않음"}
+    both = nps.ingest(raw, tmp_path / "cache2", recursive=True)
+    assert both.month_sources["2026-08"] == "backup/2026-08-more.csv"
+
+
+def test_a_damaged_cached_month_is_rebuilt_from_its_raw_file_with_a_notice(tmp_path, nps_row, nps_write):
+    raw = tmp_path / "raw"
+    nps_write(raw / "a.csv", [nps_row(month="2026-08"), nps_row(month="2026-09")])
+    cache = tmp_path / "cache"
+    nps.ingest(raw, cache)
+    month = cache / "months" / "2026-08.parquet"
+    month.write_bytes(month.read_bytes()[:-40] + b"\0" * 40)  # a bit rot or a killed copy
+    (cache / "months" / ".2026-09.parquet.tmp").write_bytes(b"half")  # left by a killed run
+    s = nps.ingest(raw, cache)
+    assert s.damaged_months == ["2026-08"] and "2026-08 월 파일이 손상되어" in s.render()
+    assert nps.load_months(cache, ["2026-08"])["month"].tolist() == ["2026-08"]
+    assert not list((cache / "months").glob(".*.tmp"))
+
+
+def test_a_file_whose_every_row_is_quarantined_is_named_instead_of_a_missing_month(tmp_path, nps_row, nps_write):
+    raw = tmp_path / "raw"
+    nps_write(raw / "07.csv", [nps_row(month="2026-07")])
+    nps_write(raw / "08.csv", [nps_row(month="202608")])  # the month written without its dash
+    nps_write(raw / "09.csv", [nps_row(month="2026-09")])
+    text = nps.ingest(raw, tmp_path / "cache").render()
+    assert "08.csv: 모든 행(1개)이 격리되어" in text
+    assert "2026-08 월 자료가 없습니다 (모든 행이 격리된 파일 08.csv" in text

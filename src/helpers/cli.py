@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="월별 파일 검증 및 캐시")
     i.add_argument("--raw-dir", default=None, help="원자료 폴더 (기본: data/raw/nps, 없으면 데모 자료)")
+    i.add_argument("--recursive", action="store_true", help="하위 폴더의 CSV 도 읽기 (기본: 읽지 않고 알림)")
 
     s = sub.add_parser("stages", help="위기단계 표(stages.csv) 작성")
     s.add_argument("--quarter", default=None, help="분기 YYYYQn (기본: 자료의 최근 완결 분기)")

@@ -59,6 +59,9 @@ class Panel:
             for r in q[q["unknown_sido_rows"] > 0].to_dict("records"):
                 out.append(f"{r['file']}: 현행 시도에 없는 시도코드의 행 {int(r['unknown_sido_rows']):,}개는 어느 시도·밀집지역에도 "
                            "들어가지 않았습니다. 행정구역이 바뀌었다면 params/code_changes.csv 에 한 행을 더하세요.")
+        if len(q) and "use" in q:  # which file supplies a month, and files not read: shown by stages and run too
+            for r in q[q["use"].isin(["제외", "일부 제외", "읽지 않음"])].to_dict("records"):
+                out.append(f"{r['file']}: {r['note']}")
         for b in self.data_breaks.itertuples(index=False):
             out.append(f"{b.reason}. 이 기간이 걸린 분기는 판단유보로 둡니다.")
         if self.missing_months:

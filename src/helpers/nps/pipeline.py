@@ -42,13 +42,13 @@ from helpers.nps.cache import (
     _write_parquet,
     _write_quarantine_csv,
 )
-from helpers.nps.raw import _no_files_message, is_synthetic_dir, raw_files
+from helpers.nps.raw import _no_files_message, is_synthetic_dir, scan_raw_dir
 from helpers.nps.read import _QUARANTINE_SCHEMA, _FileRead, _read
 from helpers.nps.summary import FileReport, IngestSummary, copy_note, fewer_rows_note
 from helpers.periods import missing_months
 
 
-def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSummary:
+def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike, recursive: bool = False) -> IngestSummary:
     """Validate and cache every raw file of `raw_dir` into `cache_dir` (see `helpers.nps` and
     `helpers.nps.cache` for the cache, and this module's docstring for the steps).
 
@@ -56,7 +56,8 @@ def ingest(raw_dir: str | os.PathLike, cache_dir: str | os.PathLike) -> IngestSu
     the months they affect are rebuilt. Raises `UserError` when the folder has no CSV file or a
     file's header lacks a column.
     """
-    run = _start(Path(raw_dir).resolve(), Path(cache_dir))
+    run = _start(Path(raw_dir).resolve(), Path(cache_dir), recursive)
+    _verify_cached_months(run)
     fresh, removed = _find_changed_files(run)
     _collect_known_candidates(run)
     with _MonthWriter(run) as writer:
@@ -107,6 +108,9 @@ class _Run:
     reports: dict[str, FileReport] = field(default_factory=dict)
     candidates: dict[str, dict[str, int]] = field(default_factory=dict)  # month → file → accepted rows
     written: set[str] = field(default_factory=set)  # months written this run
+    old_months: dict[str, dict] = field(default_factory=dict)  # state.json months of the previous run
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files not read, with the reason
+    damaged: list[str] = field(default_factory=list)  # cached months that failed their checksum
 
     @property
     def months_dir(self) -> Path:
@@ -120,16 +124,33 @@ class _Run:
         return self.new_files[name]["sha256"]
 
 
-def _start(raw_dir: Path, cache_dir: Path) -> _Run:
-    """The raw files (a `UserError` when there are none), the cache folders and the previous state."""
-    paths = raw_files(raw_dir) if raw_dir.is_dir() else []
+def _start(raw_dir: Path, cache_dir: Path, recursive: bool) -> _Run:
+    """The raw files (a `UserError` when there are none; files not read are reported), the cache folders
+    without the temporary files an interrupted run left, and the previous state."""
+    scanned = scan_raw_dir(raw_dir, recursive)
+    paths = [p for p, why in scanned if not why]
     if not paths:
         raise UserError(_no_files_message(raw_dir))
     run = _Run(raw_dir, cache_dir, path_of={p.relative_to(raw_dir).as_posix(): p for p in paths}, old_files={})
+    run.skipped = [(p.relative_to(raw_dir).as_posix(), why) for p, why in scanned if why]
     run.months_dir.mkdir(parents=True, exist_ok=True)
     run.q_dir.mkdir(parents=True, exist_ok=True)
-    run.old_files = _load_state(cache_dir, raw_dir)["files"]
+    for tmp in [*cache_dir.glob(".*.tmp"), *run.months_dir.glob(".*.tmp"), *run.q_dir.glob(".*.tmp")]:
+        tmp.unlink(missing_ok=True)  # left by a run killed mid-write; never a finished file
+    state = _load_state(cache_dir, raw_dir)
+    run.old_files, run.old_months = state["files"], state.get("months", {})
     return run
+
+
+def _verify_cached_months(run: _Run) -> None:
+    """Step 0. Every cached month is checked against the checksum the state recorded when it was written;
+    a damaged or missing file is removed so that step 4 rebuilds it from its raw file, with a notice."""
+    for m, entry in run.old_months.items():
+        path = run.months_dir / f"{m}.parquet"
+        want = entry.get("parquet_sha256")
+        if want and path.is_file() and sha256_file(path) != want:
+            path.unlink()
+            run.damaged.append(m)
 
 
 class _MonthWriter:
@@ -281,7 +302,8 @@ def _write_quarantine(run: _Run) -> int:
 
 def _write_state(run: _Run, winners: dict[str, str]) -> None:
     """Step 7. state.json: every current raw file and the source of every month."""
-    months = {m: {"source": w, "sha256": run.sha_of(w), "rows": run.candidates[m][w]}
+    months = {m: {"source": w, "sha256": run.sha_of(w), "rows": run.candidates[m][w],
+                  "parquet_sha256": sha256_file(run.months_dir / f"{m}.parquet")}
               for m, w in sorted(winners.items())}
     _save_state(run.cache_dir, run.raw_dir, run.new_files, months)
 
@@ -293,5 +315,5 @@ def _summary(run: _Run, winners: dict[str, str], removed: list[str], quarantined
         raw_dir=run.raw_dir, cache_dir=run.cache_dir, files=[run.reports[n] for n in sorted(run.reports)],
         months=months, missing_months=missing_months(months), month_sources=dict(sorted(winners.items())),
         rebuilt_months=sorted(run.written), removed_files=removed, synthetic=is_synthetic_dir(run.raw_dir),
-        quarantined=quarantined,
+        quarantined=quarantined, skipped_files=run.skipped, damaged_months=run.damaged,
     )

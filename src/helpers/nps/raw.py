@@ -10,15 +10,30 @@ from helpers.errors import UserError
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 
 
-def raw_files(raw_dir: str | os.PathLike) -> list[Path]:
-    """Every *.csv under `raw_dir` (any name, sub-folders included, hidden ones skipped), sorted."""
+def raw_files(raw_dir: str | os.PathLike, recursive: bool = False) -> list[Path]:
+    """The *.csv files of `raw_dir` that are read (any name; hidden and empty ones skipped), sorted.
+    Sub-folders (a backup copy, an old download) are read only when `recursive`."""
+    return [p for p, why in scan_raw_dir(raw_dir, recursive) if not why]
+
+
+def scan_raw_dir(raw_dir: str | os.PathLike, recursive: bool = False) -> list[tuple[Path, str]]:
+    """Every visible file under `raw_dir` with '' when it is read, else the Korean reason it is not."""
     raw_dir = Path(raw_dir)
     out = []
-    for p in raw_dir.rglob("*"):
+    for p in raw_dir.rglob("*") if raw_dir.is_dir() else []:
         rel = p.relative_to(raw_dir)
-        if p.is_file() and p.suffix.lower() == ".csv" and not any(s.startswith(".") for s in rel.parts):
-            out.append(p)
-    return sorted(out, key=lambda p: p.relative_to(raw_dir).as_posix())
+        if not p.is_file() or any(s.startswith(".") for s in rel.parts) or p.name == SYNTHETIC_MARKER:
+            continue
+        if len(rel.parts) > 1 and not recursive:
+            why = "하위 폴더의 파일이라 읽지 않음 (포함하려면 --recursive)"
+        elif p.suffix.lower() != ".csv":
+            why = "CSV 파일이 아님"
+        elif p.stat().st_size == 0:
+            why = "빈 파일(0바이트)"
+        else:
+            why = ""
+        out.append((p, why))
+    return sorted(out, key=lambda pw: pw[0].relative_to(raw_dir).as_posix())
 
 
 def is_synthetic_dir(raw_dir: str | os.PathLike) -> bool:

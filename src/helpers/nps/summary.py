@@ -85,6 +85,8 @@ class IngestSummary:
     removed_files: list[str]
     synthetic: bool
     quarantined: int
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # (file, Korean reason) not read
+    damaged_months: list[str] = field(default_factory=list)  # cached months rebuilt after a failed checksum
 
     def to_frame(self) -> pd.DataFrame:
         """One row per raw file (the data-quality table)."""
@@ -97,12 +99,18 @@ class IngestSummary:
             d["excluded_months"] = ", ".join(r.excluded_months)
             d["unknown_sido_rows"] = sum(r.unknown_sido.values())
             rows.append({c: d[c] for c in cols})
+        for f, why in self.skipped_files:  # files in the folder that were not read, and why
+            rows.append({**{c: 0 for c in cols}, "file": f, "months": "", "encoding": "", "vintage": "",
+                         "status": "읽지 않음", "use": "읽지 않음", "excluded_months": "", "note": why})
         return pd.DataFrame(rows, columns=cols)
 
     def warnings(self) -> list[str]:
         """Korean warnings about the data (lines starting with '  ! ')."""
         out = []
         for r in self.files:
+            if r.accepted == 0 and r.rejected > 0:
+                out.append(f"  ! {r.file}: 모든 행({r.rejected:,}개)이 격리되어 이 파일의 자료는 쓰지 않았습니다. "
+                           "사유는 캐시 폴더의 quarantine.csv 에 있습니다 (예: 자료생성년월이 YYYY-MM 이 아님).")
             if r.unknown_sido and r.use != "제외":
                 codes_text = ", ".join(f"{c} ({n:,}행)" for c, n in r.unknown_sido.items())
                 out.append(f"  ! {r.file}: 현행 시도에 없는 시도코드 {codes_text} — 이 행들은 어느 시도·밀집지역에도 "
@@ -120,14 +128,20 @@ class IngestSummary:
         for r in self.files:
             out.extend(_file_lines(r))
         out.extend(self.warnings())
+        for f, why in self.skipped_files:
+            out.append(f"  · {f} [읽지 않음] {why}")
         for f in self.removed_files:
             out.append(f"  · {f} [삭제됨] 캐시에서 뺐습니다.")
+        for m in self.damaged_months:
+            out.append(f"  ! 캐시의 {m} 월 파일이 손상되어(검사값 불일치) 원자료에서 다시 만들었습니다.")
         if self.months:
             out.append(f"캐시된 월: {_month_span_text(self.months)} ({len(self.months)}개월)")
         else:
             out.append("캐시된 월이 없습니다.")
+        all_quarantined = [r.file for r in self.files if r.accepted == 0 and r.rejected > 0]
         for m in self.missing_months:
-            out.append(f"  ! {m} 월 파일이 없습니다.")
+            hint = f" (모든 행이 격리된 파일 {', '.join(all_quarantined)} 이 이 달의 것일 수 있습니다)" if all_quarantined else ""
+            out.append(f"  ! {m} 월 자료가 없습니다{hint}.")
         if self.rebuilt_months:
             out.append(f"이번에 다시 만든 월: {_month_span_text(self.rebuilt_months)}")
         elif all(r.status == "변경 없음" for r in self.files) and not self.removed_files:
