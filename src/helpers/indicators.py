@@ -29,7 +29,7 @@ import pandas as pd
 
 from helpers import codes
 from helpers.pension import PensionSchedule
-from helpers.periods import quarter_months, quarter_of, shift_quarter
+from helpers.periods import month_index, quarter_months, quarter_of, shift_quarter
 from helpers.schema import MANUFACTURING_DIVISIONS
 
 LEVELS = ("area", "province", "province_dense", "province_other", "nation")
@@ -67,6 +67,7 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
         "closures": closure.astype("int64"),
         "manufacturing_employees": np.where(manu, emp, 0),
         "top_members": emp,
+        "rows": np.ones(len(month), dtype="int64"),  # every row of the file, withdrawn ones included
     }, index=month.index)
 
 
@@ -75,7 +76,7 @@ def monthly_aggregates(month: pd.DataFrame, ym: str, area_id: pd.Series) -> pd.D
     flags = _month_flags(month, ym)
     sido = month["sido_code"].astype(str).to_numpy()
     in_area = area_id.notna().to_numpy()
-    agg = {c: "sum" for c in _SUM_COLS} | {"top_members": "max"}
+    agg = {c: "sum" for c in _SUM_COLS} | {"top_members": "max", "rows": "sum"}
     parts = []
 
     a = flags[in_area].groupby(area_id[in_area].to_numpy()).agg(agg)
@@ -260,6 +261,50 @@ def detect_data_breaks(monthly: pd.DataFrame, reference: pd.DataFrame, limits: d
             rows.append(_break_row(units, unit, months, t, end, before, e[t], sep[t]))
             t = end + 1
     return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+def detect_odd_months(monthly: pd.DataFrame, reference: pd.DataFrame, limits: dict | None = None) -> pd.DataFrame:
+    """Months that disagree with their neighbours, per province (`BREAK_COLUMNS`, level 'province').
+
+    For every province and month, its rows (withdrawn ones included), registered workplaces and members
+    are compared with the median of the calendar months around it in the data (up to three on each side,
+    itself excluded, so one broken month does not make its neighbours look broken); a difference beyond
+    `max_change_share` (default 0.05) in any of them marks the month. Provinces with fewer than
+    `min_rows` (default 200) rows are not checked: in so few rows one firm's move is not a file fault. Real files move by well under 1 % a month; a cut-off
+    download, rows written with another month, or a file of another region do not."""
+    share = float((limits or {}).get("max_change_share", 0.05))
+    min_rows = float((limits or {}).get("min_rows", 200))
+    units = _unit_table(reference).set_index("unit_id")
+    prov = monthly[monthly["level"] == "province"]
+    out = []
+    labels = {"rows": "파일 행 수", "workplaces": "등록 사업장 수", "employees": "가입자 수"}
+    for unit, g in prov.groupby("unit_id"):
+        if unit not in units.index:
+            continue
+        g = g.set_index("month").sort_index()
+        months = list(g.index)
+        for m in months:
+            near = [n for n in months if n != m and abs(month_index(n) - month_index(m)) <= 3]
+            if not near or float(g.loc[near, "rows"].median()) < min_rows:
+                continue
+            worst = None
+            for col, label in labels.items():
+                ref = float(g.loc[near, col].median())
+                if ref <= 0:
+                    continue
+                change = float(g.at[m, col]) / ref - 1
+                if abs(change) > share and (worst is None or abs(change) > abs(worst[1])):
+                    worst = (label, change, ref, float(g.at[m, col]))
+            if worst is None:
+                continue
+            label, change, ref, now = worst
+            name = units.at[unit, "unit_name"]
+            reason = (f"자료 이상: {m} {name}의 {label}가 앞뒤 달(중앙값) {ref:,.0f} 보다 {abs(change) * 100:.0f}% "
+                      f"{'적습니다' if change < 0 else '많습니다'} ({now:,.0f}, 기준 {share * 100:g}%). 잘린 파일이나 다른 달로 "
+                      "적힌 행일 수 있습니다")
+            out.append({"level": "province", "unit_id": unit, "unit_name": name, "sido_code": units.at[unit, "sido_code"],
+                        "first_month": m, "last_month": m, "before": ref, "after": now, "reason": reason})
+    return pd.DataFrame(out, columns=BREAK_COLUMNS)
 
 
 def _break_row(units: pd.DataFrame, unit: str, months: list[str], t: int, end: int, before: float, after: float,

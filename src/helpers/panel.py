@@ -19,7 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.areas import AreaMatcher, load_reference, match_report
-from helpers.indicators import BREAK_COLUMNS, detect_data_breaks, monthly_aggregates, quarterly_indicators
+from helpers.indicators import (
+    BREAK_COLUMNS,
+    detect_data_breaks,
+    detect_odd_months,
+    monthly_aggregates,
+    quarterly_indicators,
+)
 from helpers.params import Config, load_config
 from helpers.pension import PensionSchedule
 from helpers.periods import missing_months
@@ -152,7 +158,11 @@ def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.
         last = (df, area_id)
     present = sorted(present)
     mon = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame(columns=["unit_id", "month", "level"])
-    breaks = detect_data_breaks(mon, reference, break_limits) if len(mon) else pd.DataFrame(columns=BREAK_COLUMNS)
+    breaks = pd.DataFrame(columns=BREAK_COLUMNS)
+    if len(mon):
+        found = [detect_data_breaks(mon, reference, break_limits),
+                 detect_odd_months(mon, reference, (break_limits or {}).get("month_check"))]
+        breaks = pd.concat([b for b in found if len(b)], ignore_index=True) if any(len(b) for b in found) else breaks
     ind = quarterly_indicators(mon, reference, present, schedule, breaks)
     overlaps = matcher.overlap_frame()
     rep = match_report(last[0], last[1], reference, overlaps) if last is not None else pd.DataFrame()

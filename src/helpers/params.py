@@ -90,6 +90,9 @@ def validate_params(params: dict, source: str = "params") -> None:
         raise UserError(f"{source}: data_breaks.province_drop_share 는 0과 1 사이의 수여야 합니다 (예: 0.5).")
     if isinstance(floor, bool) or not isinstance(floor, (int, float)) or floor < 1:
         raise UserError(f"{source}: data_breaks.area_min_employees 는 1 이상의 수여야 합니다 (예: 30).")
+    mc = (brk.get("month_check") or {}).get("max_change_share", 0.05)
+    if isinstance(mc, bool) or not isinstance(mc, (int, float)) or not 0 < mc < 1:
+        raise UserError(f"{source}: data_breaks.month_check.max_change_share 는 0과 1 사이의 수여야 합니다 (예: 0.05).")
 
 
 def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path | None = None) -> Path:
