@@ -100,3 +100,14 @@ def test_match_report_gives_dense_shares_and_unmatched_areas():
     assert rep.loc["26", "dense_workplace_share_pct"] == pytest.approx(50.0)
     assert rep.loc["26", "dense_employee_share_pct"] == pytest.approx(75.0)
     assert rep.loc["26", "areas_without_match"] == "26-002"
+
+
+def test_coordinates_that_are_not_numbers_in_korea_are_an_error_naming_the_row(tmp_path):
+    from helpers.areas import load_reference
+    from helpers.errors import UserError
+
+    p = tmp_path / "areas.csv"
+    p.write_text("area_id,area_name,area_type,sido_code,bjd_codes,lat,lon\n48-001,옥포,국가산업단지,48,48310101,북위35,128.7\n",
+                 encoding="utf-8")
+    with pytest.raises(UserError, match="areas.csv 2행.*위도·경도"):
+        load_reference(p)

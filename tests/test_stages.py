@@ -199,3 +199,55 @@ def test_valid_council_decisions_load(tmp_path):
     d = load_decisions(write_decisions(tmp_path, "2026Q3,48-001,주의,2026-10-20,현장 확인\n"), REF,
                        params_for=lambda s: DEFAULT)
     assert d.loc[0, "decided_stage"] == "주의"
+
+
+def test_every_mistake_in_the_parameters_is_listed_at_once_in_korean(tmp_path):
+    import copy
+
+    import yaml
+
+    from helpers.errors import UserError
+    from helpers.params import load_params, validate_params
+
+    p = copy.deepcopy(load_params())
+    p["stages"]["rules"][0]["any"][0]["indicators"] = ["workplaces", "employes"]  # a typo
+    p["stages"]["rules"][1]["any"][0]["threshold_pct"] = "abc"
+    p["stages"]["rules"][1]["any"][0]["min_count"] = "two"
+    p["stages"]["minimum"]["workplaces"] = "5"
+    p["brief"]["trend_quarters"] = "eight"
+    with pytest.raises(UserError) as e:
+        validate_params(p, "params/default.yaml")
+    msg = str(e.value)
+    assert "고칠 곳이 5개" in msg
+    for part in ("알 수 없는 지표 'employes'", "threshold_pct", "min_count", "stages.minimum.workplaces",
+                 "brief.trend_quarters"):
+        assert part in msg
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "default.yaml").write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UserError, match="고칠 곳이 5개"):
+        load_params(root=tmp_path)
+
+
+def test_every_bad_decision_row_is_reported_at_once_with_its_line(tmp_path):
+    from helpers.errors import UserError
+
+    body = ("2026Q3,48-001,주의,2026-10-20,메모,남는 칸\n"      # one field too many
+            "2027Q1,48-001,주의,2026-10-20,미래 분기\n"
+            "2026Q2,48-001,주의,2099-01-01,미래 날짜\n"
+            "2026Q3,99-999,주의,2026-10-20,없는 지역\n")
+    with pytest.raises(UserError) as e:
+        load_decisions(write_decisions(tmp_path, body), REF, params_for=lambda s: DEFAULT, today="2026-11-27")
+    msg = str(e.value)
+    assert "고칠 곳이 4개" in msg
+    assert "필드가 6개입니다 (머리글은 5개)" in msg and "분기 2027Q1 는 아직 오지 않았습니다" in msg
+    assert "결정일 2099-01-01 는 오늘(2026-11-27) 이후입니다" in msg and "'99-999' 가 기준표에 없습니다" in msg
+
+
+def test_a_decisions_file_saved_by_korean_excel_in_cp949_is_read(tmp_path):
+    p = tmp_path / "decisions.csv"
+    p.write_bytes("quarter,area_id,decided_stage,decided_date,note\n2026Q3,48-001,주의,2026-10-20,현장 확인\n"
+                  .encode("cp949"))
+    d = load_decisions(p, REF, params_for=lambda s: DEFAULT, today="2026-11-27")
+    assert d.loc[0, "note"] == "현장 확인" and d.loc[0, "decided_stage"] == "주의"
+    p.write_bytes(b"")
+    assert load_decisions(p, REF, params_for=lambda s: DEFAULT).empty

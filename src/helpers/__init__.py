@@ -5,7 +5,7 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
-errors, files, periods, fmt, pension → params → codes, schema, fields → nps → areas → reference →
+errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
 indicators → panel → stages → typology → charts → report → export → brief → overview → survey → explorer →
 demo → workspace → batch → cli
 

@@ -102,6 +102,9 @@ def load_reference(path: str | Path) -> pd.DataFrame:
         sigungu = codes.to_current(rec["sigungu_code"]) if rec["sigungu_code"] else current[0][:5]
         lat = pd.to_numeric(rec["lat"], errors="coerce") if rec["lat"] else np.nan
         lon = pd.to_numeric(rec["lon"], errors="coerce") if rec["lon"] else np.nan
+        if (rec["lat"] and not 32 <= lat <= 39.5) or (rec["lon"] and not 124 <= lon <= 132):
+            raise UserError(f"{where}: 좌표 lat='{rec['lat']}', lon='{rec['lon']}' 는 한국 안의 위도·경도 숫자여야 합니다 "
+                            "(예: 35.19, 126.80). 모르면 비워 두세요.")
         rows.append({
             "area_id": aid,
             "area_name": rec["area_name"],
