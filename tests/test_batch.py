@@ -131,3 +131,52 @@ def test_the_province_notebook_runs_top_to_bottom_on_its_own_without_the_batch(s
     outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
+
+
+def test_a_run_is_a_transaction_partial_reruns_keep_the_quarter_whole_and_failures_keep_good_outputs(
+        small_raw, tmp_path, monkeypatch, capsys):
+    import fcntl
+
+    out = tmp_path / "out"
+    q = out / "2026Q3"
+    args = ["--raw-dir", str(small_raw), "--out", str(out), "--workers", "2"]
+    assert main(["run", "--provinces", PROVINCES, *args]) == 0
+    first = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
+    first_ids = {p["sido_code"]: p["run_id"] for p in first["provinces"]}
+    stages_26 = [line for line in (q / "stages.csv").read_text(encoding="utf-8-sig").splitlines()
+                 if line.startswith("2026Q3,26,")]
+    assert stages_26 and first_ids["26"] == first_ids["48"] == first["run_id"]
+
+    # --provinces 48 (as after recording a decision): 48 is redone, 26 stays whole in every quarter file
+    assert main(["run", "--provinces", "48", *args]) == 0
+    second = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
+    ids = {p["sido_code"]: p["run_id"] for p in second["provinces"]}
+    assert set(ids) == {"26", "48"} and ids["26"] == first_ids["26"] and ids["48"] == second["run_id"] != first["run_id"]
+    text = (q / "stages.csv").read_text(encoding="utf-8-sig")
+    assert all(line in text for line in stages_26) and "2026Q3,48," in text
+    assert 'href="26/brief.html"' in (q / "index.html").read_text(encoding="utf-8")
+
+    # a failed rerun of 48 keeps its last good outputs and says so
+    root = tmp_path / "root"
+    for d in ("params", "notebooks", "data/reference"):
+        shutil.copytree(project_root() / d, root / d)
+    (root / "params" / "regions").mkdir(exist_ok=True)
+    (root / "params" / "regions" / "48.yaml").write_text("brief:\n  clusters: many\n", encoding="utf-8")
+    monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
+    brief_before = (q / "48" / "brief.html").read_bytes()
+    assert main(["run", "--provinces", "48", *args]) == 1
+    third = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
+    p48 = {p["sido_code"]: p for p in third["provinces"]}["48"]
+    assert p48["status"] == "failed" and p48["stale"] and p48["run_id"] == second["run_id"]
+    assert (q / "48" / "brief.html").read_bytes() == brief_before
+    assert (q / ".failed" / "48" / "regional_monitoring.ipynb").is_file()
+    assert "2026Q3,48," in (q / "stages.csv").read_text(encoding="utf-8-sig")
+    assert "이번 실행 실패 — 이전 결과" in (q / "index.html").read_text(encoding="utf-8")
+    assert "이전 실행" in capsys.readouterr().out
+    assert not list(q.glob(".staging*"))
+
+    # a second run into the same quarter while one holds the lock waits for nothing: it refuses, in Korean
+    with open(q / ".run.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["run", "--provinces", "48", *args]) == 2
+    assert "다른 실행이" in capsys.readouterr().err

@@ -53,6 +53,8 @@ class ProvinceResult:
     error: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    run_id: str = ""  # the run that produced the outputs in the province's folder
+    stale: bool = False  # this run failed; the folder still holds the earlier good outputs of `run_id`
 
 
 def parse_provinces(value: str | None) -> list[str]:
@@ -145,6 +147,14 @@ class QuarterRun:
     notebooks: Path
     workers: int
     seconds_panel: float = 0.0
+    run_id: str = ""
+    previous: dict[str, dict] = field(default_factory=dict)  # sido → its entry in the last manifest
+    lock: object = None  # the open lock file, held for the whole run
+
+    @property
+    def staging(self) -> Path:
+        """This run's private staging folder (two runs never share one)."""
+        return self.out_q / f".staging-{self.run_id}"
 
 
 def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None, areas: str | None,
@@ -161,11 +171,52 @@ def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None,
         print(f"경고: {w}", file=sys.stderr)
     quarter = pick_quarter(panel, quarter)
     out_q = config.path("outputs", out) / quarter
-    out_q.mkdir(parents=True, exist_ok=True)
-    panel_dir = panel.save(out_q / "_panel")
+    try:
+        out_q.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"출력 폴더 {out_q} 를 만들 수 없습니다: {e.strerror}. --out 으로 쓸 수 있는 폴더를 지정하세요.") from e
+    lock = _lock_quarter(out_q)
+    for orphan in [*out_q.glob(".staging-*"), out_q / ".staging"]:  # left by a killed run: we hold the lock
+        shutil.rmtree(orphan, ignore_errors=True)
+    try:
+        panel_dir = panel.save(out_q / "_panel")
+    except BaseException:
+        lock.close()
+        raise
+    run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
     return QuarterRun(quarter, sidos, config, Path(panel.source), areas_path, panel, out_q, panel_dir,
                       config.root / "notebooks", max(1, workers or os.cpu_count() or 1),
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, run_id, _previous_provinces(out_q), lock)
+
+
+def _lock_quarter(out_q: Path):
+    """One run per output quarter at a time: an exclusive lock on `out_q/.run.lock`, held by the open file
+    until the run ends (the system releases it when the process dies, so a killed run never blocks)."""
+    import fcntl
+
+    f = open(out_q / ".run.lock", "a+")  # noqa: SIM115 — held open for the whole run
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.seek(0)
+        who = f.read().strip()
+        f.close()
+        raise UserError(f"다른 실행이 {out_q} 에 결과를 쓰는 중입니다{f' ({who})' if who else ''}. 그 실행이 끝난 뒤 "
+                        "다시 실행하거나 --out 으로 다른 폴더를 지정하세요.") from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()}, 시작 {datetime.now().isoformat(timespec='seconds')}")
+    f.flush()
+    return f
+
+
+def _previous_provinces(out_q: Path) -> dict[str, dict]:
+    """The provinces of the quarter's last manifest (sido → entry), to keep what this run does not redo."""
+    try:
+        manifest = json.loads((out_q / "manifest.json").read_text(encoding="utf-8"))
+        return {p["sido_code"]: p for p in manifest.get("provinces", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = None
@@ -176,9 +227,9 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
 
     from helpers.report import export_html
 
-    res = ProvinceResult(sido_code, codes.SIDO_NAMES[sido_code])
+    res = ProvinceResult(sido_code, codes.SIDO_NAMES[sido_code], run_id=run.run_id)
     t0 = time.perf_counter()
-    stage_dir = run.out_q / ".staging" / sido_code
+    stage_dir = run.staging / sido_code
     shutil.rmtree(stage_dir, ignore_errors=True)
     stage_dir.mkdir(parents=True)
     executed = stage_dir / "regional_monitoring.ipynb"
@@ -214,12 +265,29 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
                 export_html(executed, stage_dir / "analysis.html", "analysis")
             except Exception:  # noqa: BLE001
                 pass
-    final = run.out_q / sido_code
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(stage_dir, final)
-    res.files = {p.name: f"{sido_code}/{p.name}" for p in sorted(final.iterdir())}
+    _place_outputs(run, res, stage_dir)
     res.seconds = round(time.perf_counter() - t0, 2)
     return res, stages
+
+
+def _place_outputs(run: QuarterRun, res: ProvinceResult, stage_dir: Path) -> None:
+    """A success replaces the province's folder. A failure never destroys an earlier good result: that
+    folder stays, the failed run's notebook goes to `.failed/<sido>/` and the province is marked stale."""
+    sido = res.sido_code
+    final = run.out_q / sido
+    prev = run.previous.get(sido, {})
+    if res.status != "ok" and final.is_dir() and (prev.get("status") == "ok" or prev.get("stale")):
+        failed = run.out_q / ".failed" / sido
+        shutil.rmtree(failed, ignore_errors=True)
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage_dir, failed)
+        res.stale, res.run_id, res.counts = True, prev.get("run_id", ""), prev.get("counts", {})
+        res.files = {**prev.get("files", {}),
+                     **{f"실패한 실행의 {p.name}": f".failed/{sido}/{p.name}" for p in sorted(failed.iterdir())}}
+        return
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(stage_dir, final)
+    res.files = {p.name: f"{sido}/{p.name}" for p in sorted(final.iterdir())}
 
 
 def _short_error(exc: BaseException) -> str:
@@ -271,17 +339,45 @@ def run_provinces(run: QuarterRun, progress: bool) -> tuple[dict[str, ProvinceRe
             f.result()
     if bar:
         bar.close()
-    shutil.rmtree(run.out_q / ".staging", ignore_errors=True)
+    shutil.rmtree(run.staging, ignore_errors=True)
     return results, tables, kernels
 
 
 def write_stage_table(run: QuarterRun, tables: dict[str, pd.DataFrame]) -> None:
-    """stages.csv: every province that succeeded, in code order (identical bytes on identical inputs)."""
-    if tables:
-        stages = pd.concat([tables[s] for s in run.sidos if s in tables], ignore_index=True)
-        write_atomic(run.out_q / "stages.csv", stages_csv_bytes(stages))
-    else:  # never leave an earlier run's table beside a manifest that says everything failed
+    """stages.csv: every province that succeeded in this run, and the earlier rows of every province this
+    run did not redo or failed to redo (its earlier good outputs stand), in code order (identical bytes on
+    identical inputs)."""
+    text = stages_csv_bytes(pd.concat([tables[s] for s in run.sidos if s in tables], ignore_index=True)
+                            ) if tables else b""
+    kept = _earlier_rows(run.out_q / "stages.csv", keep=lambda s: s not in tables)
+    if not tables and not kept:  # never leave an earlier run's table beside a manifest that says all failed
         (run.out_q / "stages.csv").unlink(missing_ok=True)
+        return
+    header, rows = _csv_lines(text) if text else (kept[0], [])
+    merged = sorted(rows + (kept[1] if kept else []), key=_row_key)
+    write_atomic(run.out_q / "stages.csv", "\ufeff".encode() + (header + "".join(merged)).encode("utf-8"))
+
+
+def _csv_lines(data: bytes) -> tuple[str, list[str]]:
+    """(header line, row lines) of a stages.csv, each line with its line end (rows never span lines)."""
+    lines = data.decode("utf-8-sig").splitlines(keepends=True)
+    return lines[0], lines[1:]
+
+
+def _row_key(line: str) -> tuple[str, str]:
+    import csv
+
+    fields = next(csv.reader([line]))
+    return fields[1], fields[2]  # sido_code, area_id
+
+
+def _earlier_rows(path: Path, keep) -> tuple[str, list[str]] | tuple:
+    """(header, the earlier stages.csv rows of the provinces `keep(sido)` says to keep); () when none."""
+    if not path.is_file():
+        return ()
+    header, rows = _csv_lines(path.read_bytes())
+    kept = [line for line in rows if keep(_row_key(line)[0])]
+    return (header, kept) if kept else ()
 
 
 def write_index_page(run: QuarterRun, results: dict[str, ProvinceResult], kernel: WarmKernel | None = None) -> str:
@@ -291,7 +387,7 @@ def write_index_page(run: QuarterRun, results: dict[str, ProvinceResult], kernel
 
     from helpers.report import export_html
 
-    provinces = [asdict(results[s]) for s in run.sidos]
+    provinces = _all_provinces(run, results)
     executed = run.out_q / "_panel" / "national_overview.ipynb"
     try:
         extra = {"km": kernel.get()} if kernel is not None else {}
@@ -337,10 +433,18 @@ def build_manifest(run: QuarterRun, results: dict[str, ProvinceResult], index_er
         "versions": _versions(),
         "data_warnings": panel.warnings(),
         "data_breaks": panel.data_breaks.to_dict("records"),
-        "provinces": [asdict(results[s]) for s in run.sidos],
+        "run_id": run.run_id,
+        "provinces": _all_provinces(run, results),
         "index_error": index_error,
         "failed": [s for s in run.sidos if results[s].status != "ok"],
     }
+
+
+def _all_provinces(run: QuarterRun, results: dict[str, ProvinceResult]) -> list[dict]:
+    """This run's provinces and, for a partial run (`--provinces 48`), the earlier entries of the others,
+    in code order: the index and the manifest always cover the whole quarter."""
+    entries = {s: e for s, e in run.previous.items() if s in codes.SIDO_NAMES} | {s: asdict(r) for s, r in results.items()}
+    return [entries[s] for s in sorted(entries)]
 
 
 def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_dir: str | None = None,
@@ -350,15 +454,19 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run = prepare_run(quarter, provinces, raw_dir, areas, out, workers)
-    results, tables, kernels = run_provinces(run, progress)
     try:
-        write_stage_table(run, tables)
-        index_error = write_index_page(run, results, kernels[0] if kernels else None)
+        results, tables, kernels = run_provinces(run, progress)
+        try:
+            write_stage_table(run, tables)
+            index_error = write_index_page(run, results, kernels[0] if kernels else None)
+        finally:
+            for k in kernels:
+                k.discard()
+        manifest = build_manifest(run, results, index_error, started, time.perf_counter() - t0)
+        write_atomic(run.out_q / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
     finally:
-        for k in kernels:
-            k.discard()
-    manifest = build_manifest(run, results, index_error, started, time.perf_counter() - t0)
-    write_atomic(run.out_q / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        shutil.rmtree(run.staging, ignore_errors=True)
+        run.lock.close()
     return manifest
 
 
@@ -387,8 +495,14 @@ def cli_run(args) -> int:
     for w in manifest.get("data_warnings", []):
         print(f"  경고: {w}")
     print(f"  색인: {out_q / 'index.html'}")
-    print(f"  위기단계 표: {out_q / 'stages.csv'}")
+    if (out_q / "stages.csv").is_file():
+        print(f"  위기단계 표: {out_q / 'stages.csv'}")
+    else:
+        print("  위기단계 표: 성공한 시도가 없어 만들지 않았습니다.")
     for p in manifest["provinces"]:
-        if p["status"] != "ok":
+        if p["sido_code"] in manifest["failed"] and p.get("stale"):
+            print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']}. 이전 실행({p['run_id']})의 결과를 그대로 두었습니다 "
+                  f"(실패한 노트북: {out_q / '.failed' / p['sido_code']})")
+        elif p["sido_code"] in manifest["failed"]:
             print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']} (실행된 노트북: {out_q / p['sido_code']})")
     return 1 if manifest["failed"] else 0

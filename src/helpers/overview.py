@@ -48,7 +48,7 @@ def national_overview(panel: Panel, quarter: str | None = None,
     provinces = provinces if provinces is not None else [
         {"sido_code": s, "name": n, "status": "ok", "files": {}, "error": ""} for s, n in codes.SIDO_NAMES.items()
     ]
-    ok = {p["sido_code"] for p in provinces if p["status"] == "ok"}
+    ok = {p["sido_code"] for p in provinces if p["status"] == "ok" or p.get("stale")}
     parts = []
     for s in sorted(ok):
         try:
@@ -89,6 +89,15 @@ def overview_table_html(ov: NationalOverview) -> str:
         def link(fname: str, text: str, files=files) -> str:
             return f'<a href="{e(files[fname])}">{text}</a>' if fname in files else ""
 
+        if p.get("stale"):  # this run failed; the earlier good outputs stand, and the page says so
+            st = ov.stages[ov.stages["sido_code"] == s]
+            counts = st["stage"].value_counts()
+            cells = " · ".join(f"{e(k)} {int(counts.get(k, 0)):,}" for k in scales[s])
+            links = " · ".join(x for x in (link("brief.html", "협의회 브리프"), link("analysis.html", "분석용")) if x)
+            rows.append(f'<tr class="stale"><th>{name}</th><td>{len(st):,}곳</td><td>{cells}</td><td>{links}<br>'
+                        f'<strong>이번 실행 실패 — 이전 결과(실행 {e(p.get("run_id", ""))})입니다</strong>: '
+                        f'{e(p.get("error", ""))}</td></tr>')
+            continue
         if p["status"] != "ok":
             notebook = f"실행된 노트북: {e(files['regional_monitoring.ipynb'])}" if "regional_monitoring.ipynb" in files else ""
             extra = ", ".join(x for x in (notebook, link("analysis.html", "분석용 보기")) if x)
