@@ -80,15 +80,23 @@ def test_the_stages_command_writes_the_same_table_as_the_batch(batch, small_raw,
     assert [x for x in lines[1:] if x.split(",")[1] in ("26", "48")] == batch_lines[1:]
 
 
-def test_a_broken_province_keeps_its_notebook_and_does_not_stop_the_others(small_raw, tmp_path, monkeypatch):
+def root_failing_for(tmp_path, sido: str):
+    """A workspace copy whose province notebook fails for `sido` (a cell raising, as any analysis error)."""
+    import nbformat
+
     root = tmp_path / "root"
-    src = project_root()
     for d in ("params", "notebooks", "data/reference"):
-        shutil.copytree(src / d, root / d)
-    (root / "params" / "regions").mkdir(exist_ok=True)
-    (root / "params" / "regions" / "26.yaml").write_text(
-        "stages:\n  rules:\n    - stage: 주의\n      any: [{kind: 없는규칙}]\n", encoding="utf-8")
-    monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
+        shutil.copytree(project_root() / d, root / d, dirs_exist_ok=True)
+    path = root / "notebooks" / "regional_monitoring.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(
+        f'if sido_code == "{sido}":\n    raise RuntimeError("시험용 실패: 없는규칙")', metadata={"tags": ["brief"]}))
+    nbformat.write(nb, path)
+    return root
+
+
+def test_a_broken_province_keeps_its_notebook_and_does_not_stop_the_others(small_raw, tmp_path, monkeypatch):
+    monkeypatch.setenv("SME_MONITOR_ROOT", str(root_failing_for(tmp_path, "26")))
     cwd = os.getcwd()
     code = main(["run", "--provinces", PROVINCES, "--raw-dir", str(small_raw), "--out", str(tmp_path / "out"),
                  "--workers", "2"])
@@ -157,12 +165,7 @@ def test_a_run_is_a_transaction_partial_reruns_keep_the_quarter_whole_and_failur
     assert 'href="26/brief.html"' in (q / "index.html").read_text(encoding="utf-8")
 
     # a failed rerun of 48 keeps its last good outputs and says so
-    root = tmp_path / "root"
-    for d in ("params", "notebooks", "data/reference"):
-        shutil.copytree(project_root() / d, root / d)
-    (root / "params" / "regions").mkdir(exist_ok=True)
-    (root / "params" / "regions" / "48.yaml").write_text("brief:\n  clusters: many\n", encoding="utf-8")
-    monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
+    monkeypatch.setenv("SME_MONITOR_ROOT", str(root_failing_for(tmp_path, "48")))
     brief_before = (q / "48" / "brief.html").read_bytes()
     assert main(["run", "--provinces", "48", *args]) == 1
     third = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
@@ -180,3 +183,18 @@ def test_a_run_is_a_transaction_partial_reruns_keep_the_quarter_whole_and_failur
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert main(["run", "--provinces", "48", *args]) == 2
     assert "다른 실행이" in capsys.readouterr().err
+
+
+def test_a_configuration_mistake_stops_the_run_before_any_work_with_every_mistake(small_raw, tmp_path, monkeypatch,
+                                                                                   capsys):
+    root = root_failing_for(tmp_path, "none")
+    (root / "params" / "regions").mkdir(exist_ok=True)
+    (root / "params" / "regions" / "26.yaml").write_text(
+        "stages:\n  rules:\n    - stage: 주의\n      any: [{kind: 없는규칙}]\nbrief:\n  trend_quarters: eight\n",
+        encoding="utf-8")
+    monkeypatch.setenv("SME_MONITOR_ROOT", str(root))
+    out = tmp_path / "out"
+    assert main(["run", "--provinces", PROVINCES, "--raw-dir", str(small_raw), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "26.yaml" in err and "없는규칙" in err and "brief.trend_quarters" in err and "고칠 곳이 2개" in err
+    assert not out.exists()

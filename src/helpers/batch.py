@@ -165,6 +165,9 @@ def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None,
     sidos = parse_provinces(provinces)
     quarter = check_quarter(quarter)
     config = load_config()
+    if config.region_errors:  # a configuration mistake stops the run before any work, all of them listed
+        raise UserError("시도별 설정 파일에 고칠 곳이 있어 실행하지 않았습니다:\n"
+                        + "\n".join(config.region_errors[s] for s in sorted(config.region_errors)))
     areas_path = config.path("areas", areas)
     panel = open_panel(raw_dir, areas_path, config)
     for w in panel.warnings():  # before the long part, so an operator can stop a run on broken data
@@ -194,7 +197,10 @@ def _lock_quarter(out_q: Path):
     until the run ends (the system releases it when the process dies, so a killed run never blocks)."""
     import fcntl
 
-    f = open(out_q / ".run.lock", "a+")  # noqa: SIM115 — held open for the whole run
+    try:
+        f = open(out_q / ".run.lock", "a+")  # noqa: SIM115 — held open for the whole run
+    except OSError as e:
+        raise UserError(f"출력 폴더 {out_q} 에 쓸 수 없습니다: {e.strerror}. --out 으로 쓸 수 있는 폴더를 지정하세요.") from e
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -94,11 +94,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("중단되었습니다.", file=sys.stderr)
         return 130
+    except OSError as e:
+        import errno
+
+        if e.errno not in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+            return _internal_error(argv)
+        what = {errno.ENOSPC: "디스크가 가득 찼습니다", errno.EDQUOT: "디스크 할당량을 넘었습니다"}.get(
+            e.errno, "쓸 권한이 없습니다")
+        print(f"오류: {what}: {e.filename or ''}. 공간이나 권한을 확보한 뒤 다시 실행하세요 (원자료는 바뀌지 않았습니다).",
+              file=sys.stderr)
+        return 2
     except Exception:  # noqa: BLE001 — an internal error: its own exit code and a log, not a bare traceback
-        log = _write_error_log(argv)
-        print(f"내부 오류가 발생했습니다 (프로그램의 문제일 수 있습니다). 자세한 내용은 {log} 에 저장했습니다. "
-              "이 파일을 담당자에게 보내 주세요.", file=sys.stderr)
-        return 3
+        return _internal_error(argv)
+
+
+def _internal_error(argv: list[str] | None) -> int:
+    """Exit code 3: the traceback goes to a log file, the message names it (called inside `except`)."""
+    log = _write_error_log(argv)
+    print(f"내부 오류가 발생했습니다 (프로그램의 문제일 수 있습니다). 자세한 내용은 {log} 에 저장했습니다. "
+          "이 파일을 담당자에게 보내 주세요.", file=sys.stderr)
+    return 3
 
 
 def _write_error_log(argv: list[str] | None) -> str:

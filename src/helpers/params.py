@@ -53,12 +53,17 @@ def _read_yaml(path: Path) -> dict:
 @lru_cache(maxsize=64)
 def _load_params_cached(root: str, sido_code: str | None) -> dict:
     base_dir = Path(root) / "params"
+    if not (base_dir / "default.yaml").is_file():
+        raise UserError(f"설정 파일 {base_dir / 'default.yaml'} 이(가) 없습니다. 작업공간 폴더(params/ 가 있는 곳)에서 "
+                        "실행하거나 SME_MONITOR_ROOT 로 그 폴더를 알려 주세요.")
     params = _read_yaml(base_dir / "default.yaml")
+    source = base_dir / "default.yaml"
     if sido_code:
         region = base_dir / "regions" / f"{sido_code}.yaml"
         if region.is_file():
             params = _deep_merge(params, _read_yaml(region))
-    validate_params(params, source=str(base_dir))
+            source = region  # a mistake in the merged parameters is reported with the province's file
+    validate_params(params, source=str(source))
     return params
 
 
