@@ -547,3 +547,20 @@ def test_a_file_whose_every_row_is_quarantined_is_named_instead_of_a_missing_mon
     text = nps.ingest(raw, tmp_path / "cache").render()
     assert "08.csv: 모든 행(1개)이 격리되어" in text
     assert "2026-08 월 자료가 없습니다 (모든 행이 격리된 파일 08.csv" in text
+
+
+def test_a_tab_separated_file_gets_a_hint_about_the_delimiter(tmp_path, nps_row):
+    row = nps_row()
+    path = tmp_path / "m.csv"
+    path.write_bytes(("\t".join(NPS_COLUMNS) + "\r\n" + "\t".join(row[c] for c in NPS_COLUMNS) + "\r\n").encode("cp949"))
+    with pytest.raises(UserError, match="m.csv 의 열이 쉼표가 아니라 탭으로"):
+        nps.read_month_file(path)
+
+
+def test_ingest_names_a_month_much_smaller_than_its_neighbours(tmp_path, nps_row, nps_write):
+    raw = tmp_path / "raw"
+    for m, n in (("2026-06", 40), ("2026-07", 40), ("2026-08", 20), ("2026-09", 41)):
+        nps_write(raw / f"{m}.csv", [nps_row(month=m, name=f"w{i}") for i in range(n)])
+    text = nps.ingest(raw, tmp_path / "cache").render()
+    assert "2026-08 월 채택 행 20개가 앞뒤 달(중앙값 40개)보다 50% 적습니다" in text
+    assert "2026-09 월 채택 행" not in text

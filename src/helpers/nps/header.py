@@ -79,6 +79,10 @@ def _check_header(header: list[str], file: str) -> tuple[list[int], str]:
     for i, h in enumerate(header):
         pos.setdefault(h, i)
     missing = [c for c in NPS_COLUMNS if c not in pos]
+    if missing and len(header) == 1 and ("\t" in header[0] or ";" in header[0]):
+        sep = "탭" if "\t" in header[0] else "세미콜론(;)"
+        raise UserError(f"파일 {file} 의 열이 쉼표가 아니라 {sep}으로 나뉘어 있습니다. 엑셀에서 'CSV (쉼표로 분리)' 로 "
+                        "다시 저장하거나 포털에서 받은 CSV 원본을 넣으세요.")
     if missing:
         extras = [h for h in header if h not in NPS_COLUMNS]
         parts = []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.nps.header import VINTAGE_CURRENT
-from helpers.periods import month_range
+from helpers.periods import month_index, month_range
 
 
 @dataclass
@@ -117,6 +117,26 @@ class IngestSummary:
                            "들어가지 않습니다. 행정구역이 바뀌었다면 params/code_changes.csv 에 변경을 한 행 더하세요.")
         return out
 
+    def _odd_month_lines(self, share: float = 0.05) -> list[str]:
+        """Months whose accepted rows differ from the median of the months around them (±3) by more than
+        `share`: a cut-off or relabelled file shows here already (per province: the panel's check)."""
+        rows: dict[str, int] = {}
+        for r in self.files:
+            for m, n in r.month_rows.items():
+                if self.month_sources.get(m) == r.file:
+                    rows[m] = n
+        out = []
+        for m in sorted(rows):
+            near = [rows[n] for n in rows if n != m and abs(month_index(n) - month_index(m)) <= 3]
+            if not near:
+                continue
+            ref = float(pd.Series(near).median())
+            if ref > 0 and abs(rows[m] / ref - 1) > share:
+                out.append(f"  ! {m} 월 채택 행 {rows[m]:,}개가 앞뒤 달(중앙값 {ref:,.0f}개)보다 "
+                           f"{abs(rows[m] / ref - 1) * 100:.0f}% {'적습니다' if rows[m] < ref else '많습니다'}: 잘린 파일이거나 "
+                           "다른 달로 적힌 행일 수 있습니다 (그 분기는 판단유보가 됩니다).")
+        return out
+
     def render(self) -> str:
         """Korean text summary for the terminal and notebooks."""
         out = []
@@ -138,6 +158,7 @@ class IngestSummary:
             out.append(f"캐시된 월: {_month_span_text(self.months)} ({len(self.months)}개월)")
         else:
             out.append("캐시된 월이 없습니다.")
+        out.extend(self._odd_month_lines())
         all_quarantined = [r.file for r in self.files if r.accepted == 0 and r.rejected > 0]
         for m in self.missing_months:
             hint = f" (모든 행이 격리된 파일 {', '.join(all_quarantined)} 이 이 달의 것일 수 있습니다)" if all_quarantined else ""
