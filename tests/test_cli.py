@@ -76,3 +76,41 @@ def test_a_file_named_csv_that_is_something_else_is_a_korean_error_exit_2(tmp_pa
     assert main(["ingest", "--raw-dir", str(tmp_path / "raw")]) == 2
     err = capsys.readouterr().err
     assert "2026-08.csv" in err and word in err
+
+
+def test_an_output_folder_that_is_a_file_or_read_only_is_a_korean_error_exit_2(tmp_path, capsys, monkeypatch):
+    from helpers import batch
+
+    blocker = tmp_path / "out"
+    blocker.write_text("파일", encoding="utf-8")
+    monkeypatch.setattr("helpers.batch.pick_quarter", lambda panel, q: "2026Q3")
+
+    class P:
+        source, synthetic = str(tmp_path), True
+
+        def warnings(self):
+            return []
+
+    monkeypatch.setattr(batch, "open_panel", lambda *a, **k: P())
+    assert main(["run", "--provinces", "48", "--out", str(blocker)]) == 2
+    assert "출력 폴더" in capsys.readouterr().err
+
+
+def test_a_missing_params_folder_is_a_korean_error_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SME_MONITOR_ROOT", str(tmp_path))
+    assert main(["stages"]) == 2
+    assert "default.yaml 이(가) 없습니다" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_a_korean_error_exit_2(monkeypatch, capsys):
+    import errno
+
+    import helpers.cli as cli
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/cache/months/2026-08.parquet")
+
+    monkeypatch.setattr(cli, "cli_stages", full)
+    assert cli.main(["stages"]) == 2
+    err = capsys.readouterr().err
+    assert "디스크가 가득 찼습니다" in err and "2026-08.parquet" in err and "Traceback" not in err

@@ -544,3 +544,17 @@ def test_rows_written_with_the_next_month_leave_a_dip_that_is_caught():
     assert p.data_breaks["first_month"].tolist() == ["2026-08"]
     st = assign_stages(p.indicators, "2026Q3").iloc[0]
     assert st.stage == "판단유보" and "파일 행 수가 앞뒤 달(중앙값) 300 보다 10% 적습니다" in st.reasons
+
+
+def test_stages_and_run_show_which_file_supplies_a_month_and_which_files_were_not_read(project, nps_row, nps_write):
+    from helpers.workspace import open_panel
+
+    raw = project / "raw"
+    ref = project / "areas.csv"
+    ref.write_text("area_id,area_name,area_type,sido_code,bjd_codes\n41-001,도척,농공단지,41,41610330\n", encoding="utf-8")
+    nps_write(raw / "국민연금공단_국민연금 가입 사업장 내역_20260920.csv", [nps_row(month="2026-08")])
+    nps_write(raw / "국민연금공단_국민연금 가입 사업장 내역_20261020.csv", [nps_row(month="2026-08", members=5)])
+    nps_write(raw / "backup" / "old.csv", [nps_row(month="2026-08")])
+    warnings_ = open_panel(raw, ref).warnings()
+    assert any("20260920.csv" in w and "게시일이 늦은 쪽" in w for w in warnings_)
+    assert any("backup/old.csv" in w and "하위 폴더" in w for w in warnings_)

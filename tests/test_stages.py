@@ -251,3 +251,9 @@ def test_a_decisions_file_saved_by_korean_excel_in_cp949_is_read(tmp_path):
     assert d.loc[0, "note"] == "현장 확인" and d.loc[0, "decided_stage"] == "주의"
     p.write_bytes(b"")
     assert load_decisions(p, REF, params_for=lambda s: DEFAULT).empty
+
+
+def test_a_quoted_note_spanning_lines_may_have_a_line_starting_with_a_hash(tmp_path):
+    body = '2026Q3,48-001,주의,2026-10-20,"현장 확인\n# 2차 방문 예정"\n# 주석 줄\n'
+    d = load_decisions(write_decisions(tmp_path, body), REF, params_for=lambda s: DEFAULT, today="2026-11-27")
+    assert d["note"].tolist() == ["현장 확인\n# 2차 방문 예정"]

@@ -200,7 +200,7 @@ def build_panel(raw_dir: str | Path, areas: str | Path | None = None, config: Co
                         f"{cache / 'quarantine.csv'} 에 있습니다.")
     pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
     quality = summary.to_frame()
-    quality["sha256"] = [f.sha256 for f in summary.files]
+    quality["sha256"] = quality["file"].map({f.file: f.sha256 for f in summary.files}).fillna("")
     return panel_from_months(pairs, reference, PensionSchedule.from_params(params),
                              synthetic=nps.is_synthetic_dir(raw_dir) if synthetic is None else synthetic,
                              source=str(raw_dir), quality=quality, break_limits=params.get("data_breaks", {}),

@@ -146,19 +146,23 @@ def load_decisions(path: str | Path, reference: pd.DataFrame | None = None,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp949", errors="replace")
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
+    # Records, not lines: a quoted note may span lines, and one of its lines may start with '#'.
+    reader = csv.reader(io.StringIO(text))
+    records, start = [], 1
+    for fields in reader:
+        if fields and any(f.strip() for f in fields) and not fields[0].lstrip().startswith("#"):
+            records.append((start, fields))
+        start = reader.line_num + 1
+    if not records:
         return pd.DataFrame(columns=DECISION_COLUMNS)
-    header = [h.strip() for h in next(csv.reader([lines[0][1]]))]
+    header = [h.strip() for h in records[0][1]]
     missing = [c for c in DECISION_COLUMNS if c not in header]
     if missing:
         raise UserError(f"협의회 결정 파일 {path.name} 에 필요한 열이 없습니다: {', '.join(missing)}")
     today = today or date.today().isoformat()
     known = dict(zip(reference["area_id"], reference["sido_code"])) if reference is not None else None
     errors, rows, seen = [], [], set()
-    for n, line in lines[1:]:
-        fields = next(csv.reader([line]))
+    for n, fields in records[1:]:
         where = f"{path.name} {n}행"
         if len(fields) != len(header):
             errors.append(f"{where}: 필드가 {len(fields)}개입니다 (머리글은 {len(header)}개). 메모에 쉼표가 있으면 "
