@@ -111,3 +111,18 @@ def test_coordinates_that_are_not_numbers_in_korea_are_an_error_naming_the_row(t
                  encoding="utf-8")
     with pytest.raises(UserError, match="areas.csv 2행.*위도·경도"):
         load_reference(p)
+
+
+def test_every_bad_reference_row_is_reported_at_once(tmp_path):
+    from helpers.areas import load_reference
+    from helpers.errors import UserError
+
+    p = tmp_path / "areas.csv"
+    p.write_text("area_id,area_name,area_type,sido_code,bjd_codes\n"
+                 "48-001,옥포,국가산업단지,48,4831\n"
+                 "48-002,,국가산업단지,48,48310101\n"
+                 "48-003,창원,국가산업단지,48,48121101\n", encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        load_reference(p)
+    msg = str(e.value)
+    assert "고칠 곳이 2개" in msg and "2행" in msg and "3행" in msg and "4행" not in msg

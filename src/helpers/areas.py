@@ -63,61 +63,73 @@ def load_reference(path: str | Path) -> pd.DataFrame:
     for c in df.columns:
         df[c] = df[c].astype(str).str.strip()
 
-    rows = []
+    rows, errors = [], []
     seen: dict[str, int] = {}
     for i, rec in enumerate(df.to_dict("records")):
         line = i + 2  # header is line 1
         where = f"{path.name} {line}행 (area_id={rec['area_id'] or '없음'})"
-        aid = rec["area_id"]
-        if not aid:
-            raise UserError(f"{where}: area_id 가 비어 있습니다.")
-        if aid in seen:
-            raise UserError(f"{where}: area_id '{aid}' 가 {seen[aid]}행과 중복됩니다.")
-        seen[aid] = line
-        if not rec["area_name"]:
-            raise UserError(f"{where}: area_name 이 비어 있습니다.")
-        prefixes = _split_list(rec["bjd_codes"])
-        if not prefixes:
-            raise UserError(f"{where}: bjd_codes 가 비어 있습니다 (8자리 또는 10자리 법정동코드를 ;로 구분).")
-        current = []
-        for p in prefixes:
-            if not (p.isdigit() and len(p) in (8, 10)):
-                raise UserError(f"{where}: 법정동코드 '{p}' 는 8자리 또는 10자리 숫자여야 합니다.")
-            new = codes.to_current(p)
-            if new != p:
-                warnings.warn(f"{where}: 옛 법정동코드 {p} 를 현행 코드 {new} 로 바꿔 적용합니다.",
-                              ReferenceWarning, stacklevel=2)
-            if not codes.is_known_code(new):
-                raise UserError(f"{where}: 법정동코드 '{p}' 는 어떤 경계 자료에도 없는 코드입니다.")
-            current.append(new)
-        sido = codes.to_current(rec["sido_code"]) if rec["sido_code"] else current[0][:2]
-        if sido != rec["sido_code"] and rec["sido_code"]:
-            warnings.warn(f"{where}: 옛 시도코드 {rec['sido_code']} 를 {sido} 로 바꿔 적용합니다.",
-                          ReferenceWarning, stacklevel=2)
-        if sido not in codes.SIDO_NAMES:
-            raise UserError(f"{where}: 시도코드 '{rec['sido_code']}' 를 알 수 없습니다.")
-        wrong = [p for p in current if p[:2] != sido]
-        if wrong:
-            raise UserError(f"{where}: 시도코드 {sido} 와 법정동코드 {', '.join(wrong)} 의 시도가 다릅니다.")
-        sigungu = codes.to_current(rec["sigungu_code"]) if rec["sigungu_code"] else current[0][:5]
-        lat = pd.to_numeric(rec["lat"], errors="coerce") if rec["lat"] else np.nan
-        lon = pd.to_numeric(rec["lon"], errors="coerce") if rec["lon"] else np.nan
-        if (rec["lat"] and not 32 <= lat <= 39.5) or (rec["lon"] and not 124 <= lon <= 132):
-            raise UserError(f"{where}: 좌표 lat='{rec['lat']}', lon='{rec['lon']}' 는 한국 안의 위도·경도 숫자여야 합니다 "
-                            "(예: 35.19, 126.80). 모르면 비워 두세요.")
-        rows.append({
-            "area_id": aid,
-            "area_name": rec["area_name"],
-            "area_type": rec["area_type"],
-            "sido_code": sido,
-            "sigungu_code": sigungu,
-            "bjd_codes": current,
-            "road_names": _split_list(rec["road_names"]),
-            "lat": float(lat),
-            "lon": float(lon),
-        })
+        try:
+            rows.append(_reference_row(rec, where, line, seen))
+        except UserError as e:
+            errors.append(str(e))
+    if errors:  # every bad row at once: a reference of 2,185 areas is fixed in one pass
+        shown = errors[:50] + ([f"… 외 {len(errors) - 50}개"] if len(errors) > 50 else [])
+        raise UserError(f"밀집지역 기준표 {path.name} 에 고칠 곳이 {len(errors)}개 있습니다:\n"
+                        + "\n".join(f"  - {e}" for e in shown))
     out = pd.DataFrame(rows, columns=list(REFERENCE_COLUMNS))
     return out.sort_values("area_id", kind="stable").reset_index(drop=True)
+
+
+def _reference_row(rec: dict, where: str, line: int, seen: dict[str, int]) -> dict:
+    """One validated reference row (codes moved forward), or a Korean UserError naming the row."""
+    aid = rec["area_id"]
+    if not aid:
+        raise UserError(f"{where}: area_id 가 비어 있습니다.")
+    if aid in seen:
+        raise UserError(f"{where}: area_id '{aid}' 가 {seen[aid]}행과 중복됩니다.")
+    seen[aid] = line
+    if not rec["area_name"]:
+        raise UserError(f"{where}: area_name 이 비어 있습니다.")
+    prefixes = _split_list(rec["bjd_codes"])
+    if not prefixes:
+        raise UserError(f"{where}: bjd_codes 가 비어 있습니다 (8자리 또는 10자리 법정동코드를 ;로 구분).")
+    current = []
+    for p in prefixes:
+        if not (p.isdigit() and len(p) in (8, 10)):
+            raise UserError(f"{where}: 법정동코드 '{p}' 는 8자리 또는 10자리 숫자여야 합니다.")
+        new = codes.to_current(p)
+        if new != p:
+            warnings.warn(f"{where}: 옛 법정동코드 {p} 를 현행 코드 {new} 로 바꿔 적용합니다.",
+                          ReferenceWarning, stacklevel=2)
+        if not codes.is_known_code(new):
+            raise UserError(f"{where}: 법정동코드 '{p}' 는 어떤 경계 자료에도 없는 코드입니다.")
+        current.append(new)
+    sido = codes.to_current(rec["sido_code"]) if rec["sido_code"] else current[0][:2]
+    if sido != rec["sido_code"] and rec["sido_code"]:
+        warnings.warn(f"{where}: 옛 시도코드 {rec['sido_code']} 를 {sido} 로 바꿔 적용합니다.",
+                      ReferenceWarning, stacklevel=2)
+    if sido not in codes.SIDO_NAMES:
+        raise UserError(f"{where}: 시도코드 '{rec['sido_code']}' 를 알 수 없습니다.")
+    wrong = [p for p in current if p[:2] != sido]
+    if wrong:
+        raise UserError(f"{where}: 시도코드 {sido} 와 법정동코드 {', '.join(wrong)} 의 시도가 다릅니다.")
+    sigungu = codes.to_current(rec["sigungu_code"]) if rec["sigungu_code"] else current[0][:5]
+    lat = pd.to_numeric(rec["lat"], errors="coerce") if rec["lat"] else np.nan
+    lon = pd.to_numeric(rec["lon"], errors="coerce") if rec["lon"] else np.nan
+    if (rec["lat"] and not 32 <= lat <= 39.5) or (rec["lon"] and not 124 <= lon <= 132):
+        raise UserError(f"{where}: 좌표 lat='{rec['lat']}', lon='{rec['lon']}' 는 한국 안의 위도·경도 숫자여야 합니다 "
+                        "(예: 35.19, 126.80). 모르면 비워 두세요.")
+    return {
+        "area_id": aid,
+        "area_name": rec["area_name"],
+        "area_type": rec["area_type"],
+        "sido_code": sido,
+        "sigungu_code": sigungu,
+        "bjd_codes": current,
+        "road_names": _split_list(rec["road_names"]),
+        "lat": float(lat),
+        "lon": float(lon),
+    }
 
 
 @dataclass
