@@ -79,86 +79,106 @@ def _is_num(v) -> bool:
 def validate_params(params: dict, source: str = "params") -> None:
     """Check the parameters against their declared shape before any work: types, known names and ranges.
     Every problem is listed in one Korean `UserError` (an analyst fixes them all in one go)."""
-    from helpers.fields import RULE_INDICATORS
     from helpers.pension import PensionSchedule
-
-    errors: list[str] = []
-
-    def need(ok: bool, where: str, what: str) -> None:
-        if not ok:
-            errors.append(f"{where}: {what}")
 
     st = params.get("stages")
     if not isinstance(st, dict):
         raise UserError(f"{source}: 'stages' 항목이 없습니다.")
+    errors: list[str] = []
+    _check_scale_and_minimum(st, errors)
+    _check_rules(st, errors)
+    _check_brief_and_programmes(params, errors)
+    try:
+        PensionSchedule.from_params(params, source)
+    except UserError as e:
+        errors.append(str(e).removeprefix(f"{source}: "))
+    _check_data_limits(params, errors)
+    if errors:
+        raise UserError(f"설정 {source} 에 고칠 곳이 {len(errors)}개 있습니다:\n" + "\n".join(f"  - {e}" for e in errors))
+
+
+def _need(errors: list[str], ok: bool, where: str, what: str) -> None:
+    if not ok:
+        errors.append(f"{where}: {what}")
+
+
+def _check_scale_and_minimum(st: dict, errors: list[str]) -> None:
     scale = st.get("scale")
-    need(isinstance(scale, list) and len(scale) >= 2 and all(isinstance(s, str) and s for s in scale),
-         "stages.scale", "2개 이상의 단계 이름 목록이어야 합니다 (예: [양호, 주의, 심각])")
-    scale = scale if isinstance(scale, list) else []
-    need(isinstance(st.get("no_call", "판단유보"), str), "stages.no_call", "단계 이름(글자)이어야 합니다")
+    _need(errors, isinstance(scale, list) and len(scale) >= 2 and all(isinstance(s, str) and s for s in scale),
+          "stages.scale", "2개 이상의 단계 이름 목록이어야 합니다 (예: [양호, 주의, 심각])")
+    _need(errors, isinstance(st.get("no_call", "판단유보"), str), "stages.no_call", "단계 이름(글자)이어야 합니다")
     mins = st.get("minimum") or {}
-    need(isinstance(mins, dict), "stages.minimum", "workplaces, employees 두 값을 가진 항목이어야 합니다")
+    _need(errors, isinstance(mins, dict), "stages.minimum", "workplaces, employees 두 값을 가진 항목이어야 합니다")
     for k in ("workplaces", "employees"):
         v = mins.get(k, 0) if isinstance(mins, dict) else 0
-        need(_is_num(v) and v >= 0, f"stages.minimum.{k}", f"0 이상의 수여야 합니다 (지금: {v!r})")
+        _need(errors, _is_num(v) and v >= 0, f"stages.minimum.{k}", f"0 이상의 수여야 합니다 (지금: {v!r})")
+
+
+def _check_rules(st: dict, errors: list[str]) -> None:
+    scale = st.get("scale") if isinstance(st.get("scale"), list) else []
     rules = st.get("rules") or []
-    need(isinstance(rules, list), "stages.rules", "규칙 목록이어야 합니다")
+    _need(errors, isinstance(rules, list), "stages.rules", "규칙 목록이어야 합니다")
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
         where = f"stages.rules[{i}]"
         if not isinstance(rule, dict):
             errors.append(f"{where}: stage 와 any 를 가진 항목이어야 합니다")
             continue
-        need(rule.get("stage") in scale, where, f"단계 '{rule.get('stage')}' 가 척도 {scale} 에 없습니다")
+        _need(errors, rule.get("stage") in scale, where, f"단계 '{rule.get('stage')}' 가 척도 {scale} 에 없습니다")
         conds = rule.get("any") or []
-        need(isinstance(conds, list) and len(conds) > 0, f"{where}.any", "조건 목록이어야 합니다")
+        _need(errors, isinstance(conds, list) and len(conds) > 0, f"{where}.any", "조건 목록이어야 합니다")
         for j, cond in enumerate(conds if isinstance(conds, list) else []):
-            w = f"{where}.any[{j}]"
-            kind = cond.get("kind") if isinstance(cond, dict) else None
-            if kind == "count_at_or_below":
-                inds = cond.get("indicators")
-                ok_list = isinstance(inds, list) and len(inds) > 0
-                need(ok_list, f"{w}.indicators", f"지표 목록이어야 합니다 (가능한 값: {', '.join(RULE_INDICATORS)})")
-                for name in inds if ok_list else []:
-                    need(name in RULE_INDICATORS, f"{w}.indicators",
-                         f"알 수 없는 지표 '{name}' (가능한 값: {', '.join(RULE_INDICATORS)}; 오타라면 조건이 영영 충족되지 않습니다)")
-                need(_is_num(cond.get("threshold_pct")), f"{w}.threshold_pct",
-                     f"수(%)여야 합니다 (지금: {cond.get('threshold_pct')!r})")
-                mc = cond.get("min_count", 1)
-                need(isinstance(mc, int) and not isinstance(mc, bool) and 1 <= mc <= (len(inds) if ok_list else 3),
-                     f"{w}.min_count", f"1 이상, 지표 수 이하의 정수여야 합니다 (지금: {mc!r})")
-            elif kind == "decline_and_gap":
-                for k in ("growth_pct", "gap_pp"):
-                    need(_is_num(cond.get(k)), f"{w}.{k}", f"수여야 합니다 (지금: {cond.get(k)!r})")
-                need(isinstance(cond.get("strict", False), bool), f"{w}.strict", "true 또는 false 여야 합니다")
-            else:
-                errors.append(f"{w}: kind '{kind}' 를 알 수 없습니다 (가능한 값: count_at_or_below, decline_and_gap)")
+            _check_condition(cond, f"{where}.any[{j}]", errors)
+
+
+def _check_condition(cond: object, w: str, errors: list[str]) -> None:
+    from helpers.fields import RULE_INDICATORS
+
+    kind = cond.get("kind") if isinstance(cond, dict) else None
+    if kind == "count_at_or_below":
+        inds = cond.get("indicators")
+        ok_list = isinstance(inds, list) and len(inds) > 0
+        _need(errors, ok_list, f"{w}.indicators", f"지표 목록이어야 합니다 (가능한 값: {', '.join(RULE_INDICATORS)})")
+        for name in inds if ok_list else []:
+            _need(errors, name in RULE_INDICATORS, f"{w}.indicators",
+                  f"알 수 없는 지표 '{name}' (가능한 값: {', '.join(RULE_INDICATORS)}; 오타라면 조건이 영영 충족되지 않습니다)")
+        _need(errors, _is_num(cond.get("threshold_pct")), f"{w}.threshold_pct",
+              f"수(%)여야 합니다 (지금: {cond.get('threshold_pct')!r})")
+        mc = cond.get("min_count", 1)
+        _need(errors, isinstance(mc, int) and not isinstance(mc, bool) and 1 <= mc <= (len(inds) if ok_list else 3),
+              f"{w}.min_count", f"1 이상, 지표 수 이하의 정수여야 합니다 (지금: {mc!r})")
+    elif kind == "decline_and_gap":
+        for k in ("growth_pct", "gap_pp"):
+            _need(errors, _is_num(cond.get(k)), f"{w}.{k}", f"수여야 합니다 (지금: {cond.get(k)!r})")
+        _need(errors, isinstance(cond.get("strict", False), bool), f"{w}.strict", "true 또는 false 여야 합니다")
+    else:
+        errors.append(f"{w}: kind '{kind}' 를 알 수 없습니다 (가능한 값: count_at_or_below, decline_and_gap)")
+
+
+def _check_brief_and_programmes(params: dict, errors: list[str]) -> None:
     brief = params.get("brief") or {}
-    for k, lo in (("trend_quarters", 1), ("clusters", 1)):
-        v = brief.get(k, lo) if isinstance(brief, dict) else lo
-        need(isinstance(v, int) and not isinstance(v, bool) and v >= lo, f"brief.{k}",
-             f"{lo} 이상의 정수여야 합니다 (지금: {v!r})")
+    for k in ("trend_quarters", "clusters"):
+        v = brief.get(k, 1) if isinstance(brief, dict) else 1
+        _need(errors, isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"brief.{k}",
+              f"1 이상의 정수여야 합니다 (지금: {v!r})")
     progs = params.get("programmes") or {}
-    need(isinstance(progs, dict) and all(isinstance(v, list) or v is None for v in progs.values()),
-         "programmes", "단계 이름 → 지원사업 목록이어야 합니다")
-    try:
-        PensionSchedule.from_params(params, source)
-    except UserError as e:
-        errors.append(str(e).removeprefix(f"{source}: "))
+    _need(errors, isinstance(progs, dict) and all(isinstance(v, list) or v is None for v in progs.values()),
+          "programmes", "단계 이름 → 지원사업 목록이어야 합니다")
+
+
+def _check_data_limits(params: dict, errors: list[str]) -> None:
+    """data_breaks: and plausibility: (fractions in (0, 1), counts and amounts positive)."""
     brk = params.get("data_breaks") or {}
-    share, floor = brk.get("province_drop_share", 0.5), brk.get("area_min_employees", 30)
-    need(_is_num(share) and 0 < share < 1, "data_breaks.province_drop_share", "0과 1 사이의 수여야 합니다 (예: 0.5)")
-    need(_is_num(floor) and floor >= 1, "data_breaks.area_min_employees", "1 이상의 수여야 합니다 (예: 30)")
     mcheck = brk.get("month_check") or {}
-    mc = mcheck.get("max_change_share", 0.05)
-    need(_is_num(mc) and 0 < mc < 1, "data_breaks.month_check.max_change_share", "0과 1 사이의 수여야 합니다 (예: 0.05)")
-    mr = mcheck.get("min_rows", 200)
-    need(_is_num(mr) and mr >= 0, "data_breaks.month_check.min_rows", "0 이상의 수여야 합니다 (예: 200)")
-    plaus = params.get("plausibility") or {}
-    for k in ("max_members", "max_contribution_per_member_krw"):
-        v = plaus.get(k, 1)
-        need(_is_num(v) and v > 0, f"plausibility.{k}", f"양의 수여야 합니다 (지금: {v!r})")
-    if errors:
-        raise UserError(f"설정 {source} 에 고칠 곳이 {len(errors)}개 있습니다:\n" + "\n".join(f"  - {e}" for e in errors))
+    for where, v, ok, what in (
+        ("data_breaks.province_drop_share", brk.get("province_drop_share", 0.5), lambda v: 0 < v < 1, "0과 1 사이의 수 (예: 0.5)"),
+        ("data_breaks.area_min_employees", brk.get("area_min_employees", 30), lambda v: v >= 1, "1 이상의 수 (예: 30)"),
+        ("data_breaks.month_check.max_change_share", mcheck.get("max_change_share", 0.05), lambda v: 0 < v < 1,
+         "0과 1 사이의 수 (예: 0.05)"),
+        ("data_breaks.month_check.min_rows", mcheck.get("min_rows", 200), lambda v: v >= 0, "0 이상의 수 (예: 200)"),
+        *((f"plausibility.{k}", (params.get("plausibility") or {}).get(k, 1), lambda v: v > 0, "양의 수")
+          for k in ("max_members", "max_contribution_per_member_krw")),
+    ):
+        _need(errors, _is_num(v) and ok(v), where, f"{what}여야 합니다 (지금: {v!r})")
 
 
 def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path | None = None) -> Path:
