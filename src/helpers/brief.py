@@ -13,7 +13,7 @@ import pandas as pd
 
 from helpers import codes
 from helpers.fields import labels, rule_label
-from helpers.fmt import fmt_pct
+from helpers.fmt import fmt_int, fmt_pct, fmt_pp
 from helpers.indicators import latest_complete_quarter
 from helpers.panel import Panel
 from helpers.periods import quarter_label, quarter_months, shift_quarter
@@ -98,30 +98,244 @@ def synthetic_notice_html() -> str:
     return synthetic_banner_html()
 
 
-def title_html(ctx: BriefContext) -> str:
+def issuer(ctx: BriefContext) -> tuple[str, str]:
+    """(issuing centre, contact line) from `brief.issuer` / `brief.contact` ('{province}' is replaced)."""
+    b = ctx.params.get("brief", {}) or {}
+    fill = {"province": ctx.province, "short": codes.SIDO_SHORT[ctx.sido_code]}
+    return (str(b.get("issuer") or "{province} 지역중소기업 위기지원센터").format(**fill),
+            str(b.get("contact") or "").format(**fill))
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def print_style_html(ctx: BriefContext, issued: str) -> str:
+    """Page furniture for A4 print (CSS page-margin boxes): the synthetic-data mark at the top of every
+    page, the brief's name, issuer and issue date bottom left, the page number bottom right."""
+    centre, _ = issuer(ctx)
+    foot = f"{ctx.province} {quarter_label(ctx.quarter)} 위기징후 보고 · {centre} · 발행 {issued}"
+    top = ('@top-center { content: "합성(가상) 자료 — 실제 현황이 아닙니다"; color: #8a5a00; font-weight: 700; '
+           "font-size: 9pt; }") if ctx.panel.synthetic else ""
+    return (f"<style>@page {{ {top} @bottom-left {{ content: {_css_string(foot)}; font-size: 8pt; color: #555; }} "
+            '@bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }</style>')
+
+
+def title_html(ctx: BriefContext, issued: str | None = None) -> str:
+    """Title, data months, issuer/date/contact line, the synthetic notice, and the print furniture."""
+    import datetime as dt
+
+    issued = issued or dt.date.today().isoformat()
     months = quarter_months(ctx.quarter)
     base = quarter_months(shift_quarter(ctx.quarter, -4))
     have = set(ctx.panel.months)
     used = [m for m in months if m in have]
     note = "" if len(used) == 3 else f" <strong>(빠진 달: {', '.join(m for m in months if m not in have)})</strong>"
+    centre, contact = issuer(ctx)
     out = [
+        print_style_html(ctx, issued),
         f'<h1 class="brief-title">{e(ctx.province)} 중소기업 밀집지역 위기징후 모니터링 — {quarter_label(ctx.quarter)}</h1>',
         f'<p class="brief-sub">지역중소기업 지원협의회 보고자료 · 자료: 국민연금 가입 사업장 내역 '
         f'{used[0] if used else "–"} ~ {used[-1] if used else "–"} (전년 동기 {base[0]} ~ {base[-1]}){note}</p>',
+        f'<p class="brief-issuer">발행: {e(centre)} · 발행일 {e(issued)}'
+        + (f" · 문의: {e(contact)}" if contact else "") + "</p>",
     ]
     if ctx.panel.synthetic:
         out.append(synthetic_notice_html())
     return "\n".join(out)
 
 
-def _names(df: pd.DataFrame) -> str:
-    if df.empty:
-        return "없음"
-    return ", ".join(f"{e(n)}({e(s)})" for n, s in zip(df["area_name"], df["stage"]))
+def nav_html(ctx: BriefContext, page: str = "brief", previous: str | None = None) -> str:
+    """Links between a quarter's pages, as the batch lays them out (outputs/<quarter>/<sido>/…): the
+    index, this province's brief, analysis, appendix and Excel files, and the previous quarter's brief
+    (`previous`, a relative link, when the batch found one)."""
+    short = codes.SIDO_SHORT[ctx.sido_code]
+    items = [("../index.html", f"{quarter_label(ctx.quarter)} 전체 시도"),
+             ("brief.html", f"{short} 협의회 보고"), ("appendix.html", "부록: 전체 밀집지역 표"),
+             ("analysis.html", "분석 보고서"), ("tables.xlsx", "엑셀 표(전체)"),
+             ("indicators.xlsx", "지표 엑셀")]
+    if previous:
+        items.append((previous, f"이전 분기({quarter_label(shift_quarter(ctx.quarter, -1))}) 보고"))
+    links = " · ".join(f'<a href="{e(href, quote=True)}"{" aria-current=page" if href == page + ".html" else ""}>'
+                       f"{e(text)}</a>" for href, text in items)
+    return f'<nav class="sme-nav" aria-label="관련 문서">{links}</nav>'
+
+
+# ---------------------------------------------------------------------------------------------
+# Page 1: what the council is asked to decide.
+
+def _sigungu_names() -> dict[str, str]:
+    meta = codes.boundary_meta("sigungu")
+    return dict(zip(meta["code"].astype(str), meta["sigungu"].astype(str)))
+
+
+def with_sigungu(ctx: BriefContext, df: pd.DataFrame) -> pd.DataFrame:
+    """`df` (rows of areas) with `sigungu_code`, `sigungu` (its name) and `city` (the city of a 구 of a city,
+    '수원시 장안구' → '수원시': the unit a province's council groups by)."""
+    ref = ctx.panel.reference.set_index("area_id")["sigungu_code"].astype(str)
+    names = _sigungu_names()
+    out = df.copy()
+    out["sigungu_code"] = out["area_id"].map(ref).fillna("")
+    out["sigungu"] = pd.Series([names.get(c, c or "시군구 미상") for c in out["sigungu_code"]], index=out.index,
+                               dtype=object)
+    out["city"] = [str(n).split(" ")[0] for n in out["sigungu"]]
+    return out
+
+
+def largest_closures(ctx: BriefContext) -> pd.DataFrame:
+    """Per area, the largest workplace that withdrew in the four quarters ending with the brief's quarter
+    (the months behind the year-on-year change): members and month."""
+    quarters = [shift_quarter(ctx.quarter, -k) for k in range(4)]
+    ind = ctx.indicators
+    ind = ind[(ind["level"] == "area") & ind["quarter"].isin(quarters)]
+    if "largest_closure_members" not in ind or ind.empty:
+        return pd.DataFrame(columns=["area_id", "largest_closure_members", "largest_closure_month"])
+    top = ind.sort_values("largest_closure_members", ascending=False).drop_duplicates("unit_id")
+    return top.rename(columns={"unit_id": "area_id"})[["area_id", "largest_closure_members", "largest_closure_month"]]
+
+
+def _month_label(ym: str) -> str:
+    return f"{int(ym[:4])}년 {int(ym[5:7])}월"
+
+
+def area_facts(row, closure: tuple[float, str] | None, limits: dict) -> list[str]:
+    """The one or two facts behind an area's stage: one employer leaving (when it carries at least
+    `limits['closure_share']` of the area's employees a year earlier and `limits['closure_min']` members),
+    then the two weakest year-on-year changes."""
+    facts = []
+    if closure:
+        members, month = closure
+        base = row.employees_base if row.employees_base == row.employees_base else 0
+        if members >= limits["closure_min"] and base > 0 and members >= limits["closure_share"] * base:
+            facts.append(f"최대 사업장 1곳 탈퇴 (가입자 {int(members):,}명) — {_month_label(month)}")
+    changes = [(v, name) for v, name in ((row.employees_yoy_pct, "종사자"), (row.workplaces_yoy_pct, "사업장"),
+                                          (row.payroll_yoy_pct, "총급여")) if v == v]
+    changes.sort()
+    if changes:
+        facts.append(" · ".join(f"{name} {fmt_pct(v)}" for v, name in changes[:2]) + " (전년 동기 대비)")
+    return facts[:2]
+
+
+DECISION_KINDS = {"new": "새로 위기징후", "up": "단계 상승", "differs": "협의회 결정과 다름",
+                  "undecided": "결정 기록 없음"}
+
+
+def decision_table(ctx: BriefContext) -> pd.DataFrame:
+    """The areas the council is asked to decide on, worst first: newly at the second stage of the scale
+    or worse, escalated since last quarter, proposed at a stage other than the council's standing
+    decision, and — after those — areas at the second stage or worse with no decision on record. Columns: area_id, area_name, sigungu, city, stage, stage_rank, prev_stage, kinds (Korean,
+    '; '), facts (Korean, '; '), standing (the standing decision and its quarter, or '결정 없음')."""
+    st = ctx.stages
+    cols = ["area_id", "area_name", "sigungu", "city", "stage", "stage_rank", "prev_stage", "kinds", "facts",
+            "standing"]
+    if st.empty:
+        return pd.DataFrame(columns=cols)
+    scale = list(ctx.scale)
+    prev_rank = st["prev_stage"].map(lambda s: scale.index(s) if s in scale else -1)
+    in_scale = st["stage"].isin(scale)
+    new = flagged(st) & (prev_rank < 1)
+    up = flagged(st) & (prev_rank >= 1) & (st["stage_rank"] > prev_rank)
+    differs = in_scale & (st["decided_stage"] != "") & (st["decided_stage"] != st["stage"])
+    undecided = flagged(st) & (st["decided_stage"] == "") & ~(new | up)
+    pick = st[new | up | differs | undecided].copy()
+    if pick.empty:
+        return pd.DataFrame(columns=cols)
+    pick = with_sigungu(ctx, pick)
+    closures = largest_closures(ctx).set_index("area_id")
+    limits = ctx.params.get("brief", {}).get("facts", {}) or {}
+    limits = {"closure_min": float(limits.get("closure_min_members", 30)),
+              "closure_share": float(limits.get("closure_min_share_pct", 10)) / 100}
+    kinds, facts, standing = [], [], []
+    for idx, r in zip(pick.index, pick.itertuples(index=False)):
+        k = [DECISION_KINDS[name] for name, mask in (("new", new), ("up", up), ("differs", differs),
+                                                     ("undecided", undecided)) if mask[idx]]
+        if up[idx]:
+            k[k.index(DECISION_KINDS["up"])] = f"단계 상승 ({r.prev_stage}→{r.stage})"
+        kinds.append("; ".join(k))
+        c = closures.loc[r.area_id] if r.area_id in closures.index else None
+        closure = (float(c["largest_closure_members"]), str(c["largest_closure_month"])) if c is not None and \
+            c["largest_closure_members"] > 0 else None
+        facts.append("; ".join(area_facts(r, closure, limits)))
+        standing.append(f"{r.decided_stage} ({quarter_label(r.decided_quarter)} 결정)" if r.decided_stage
+                        else "결정 없음")
+    pick["kinds"], pick["facts"], pick["standing"] = kinds, facts, standing
+    pick["_later"] = undecided[pick.index] & ~differs[pick.index]
+    pick = pick.sort_values(["_later", "stage_rank", "employees_yoy_pct"], ascending=[True, False, True])
+    return pick[cols].reset_index(drop=True)
+
+
+def _hold_class(reason: str) -> str:
+    """The kind of a 판단유보 reason, for grouping: '자료 이상', '빠진 달', '전년 동기 규모 작음'."""
+    text = reason.removeprefix("판단유보: ")
+    if text.startswith("자료 이상") or "자료 연계" in text or "급감" in text:
+        return "자료 이상(경기가 아니라 자료의 문제)"
+    if "빠진 달" in text:
+        return "자료에 빠진 달"
+    if "전년 동기" in text:
+        return "전년 동기 규모가 작음(사업장·종사자 최소 기준 미만)"
+    return text.split(";")[0]
+
+
+def held_groups(ctx: BriefContext) -> list[tuple[str, list[str]]]:
+    """판단유보 areas by the kind of reason: [(reason, [area names…])], largest group first."""
+    no_call = ctx.params["stages"].get("no_call", "판단유보")
+    st = ctx.stages[ctx.stages["stage"] == no_call]
+    groups: dict[str, list[str]] = {}
+    for name, reason in zip(st["area_name"], st["reasons"]):
+        groups.setdefault(_hold_class(str(reason)), []).append(str(name))
+    return sorted(groups.items(), key=lambda kv: -len(kv[1]))
+
+
+def _name_list(names: list[str], limit: int) -> str:
+    shown = ", ".join(e(n) for n in names[:limit])
+    return shown + (f" 외 {len(names) - limit:,}곳" if len(names) > limit else "")
+
+
+def decisions_html(ctx: BriefContext) -> str:
+    """협의회 결정 요청: the areas needing a decision by name, one line each (stage, facts, standing
+    decision), then the 판단유보 areas with their reason. The first thing a council member reads."""
+    from helpers.report import stage_chip_html
+
+    st = ctx.stages
+    if st.empty:
+        return f"<p>밀집지역 기준표에 {e(ctx.province)}의 밀집지역이 없어 결정할 지역이 없습니다.</p>"
+    dec = decision_table(ctx)
+    no_call = ctx.params["stages"].get("no_call", "판단유보")
+    limit = int(ctx.params.get("brief", {}).get("decision_rows", 40))
+    out = []
+    if dec.empty:
+        out.append('<p class="decision-none"><strong>이번 분기에 새로 결정할 지역이 없습니다</strong> — 새로 위기징후가 '
+                   "나타나거나 단계가 높아진 지역이 없고, 제안 단계가 모두 협의회의 기존 결정과 같습니다.</p>")
+    else:
+        counts = dec["kinds"].str.split("; ").explode().str.replace(r" \(.*\)$", "", regex=True).value_counts()
+        summary = ", ".join(f"{k} {int(counts.get(k, 0)):,}곳" for k in DECISION_KINDS.values() if counts.get(k, 0))
+        out.append(f'<p class="decision-lead"><strong>결정이 필요한 지역 {len(dec):,}곳</strong> ({summary}). '
+                   "제안 단계는 모니터링 결과이며 최종 단계는 협의회가 정합니다.</p>")
+        rows = []
+        shown = dec.head(limit)
+        for r in shown.itertuples(index=False):
+            rows.append(
+                f'<tr><th scope="row">{e(r.area_name)}<br><small>{e(r.sigungu)}</small></th>'
+                f'<td data-label="제안 단계">{stage_chip_html(r.stage, ctx.scale)}<br><small>{e(r.kinds)}</small></td>'
+                f'<td data-label="근거가 된 사실" class="text">{"<br>".join(e(f) for f in r.facts.split("; ") if f) or "–"}</td>'
+                f'<td data-label="협의회 현 결정">{e(r.standing)}</td></tr>')
+        out.append('<table class="decisions"><thead><tr><th>밀집지역</th><th>제안 단계</th><th>근거가 된 사실</th>'
+                   f"<th>협의회 현 결정</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        if len(dec) > limit:
+            out.append(f"<p class=\"sme-muted\">결정이 필요한 지역 가운데 {limit}곳만 보였습니다. 나머지 "
+                       f"{len(dec) - limit:,}곳은 부록(전체 밀집지역 표)과 엑셀 파일의 '결정 요청' 시트에 있습니다.</p>")
+    held = held_groups(ctx)
+    if held:
+        n = sum(len(v) for _, v in held)
+        items = "".join(f"<li><strong>{e(reason)}</strong> {len(names):,}곳: {_name_list(names, 25)}</li>"
+                        for reason, names in held)
+        out.append(f'<p class="held-lead"><strong>{e(no_call)} {n:,}곳</strong> — 자료로 판단할 수 없어 단계를 '
+                   f"제안하지 않은 지역입니다.</p><ul class=\"held\">{items}</ul>")
+    return "\n".join(out)
 
 
 def summary_html(ctx: BriefContext) -> str:
-    """핵심 요약: areas per stage and change since last quarter, newly flagged and recovered areas."""
+    """현황 요약: areas per stage and change since last quarter, and the province against the nation."""
     st, prev = ctx.stages, ctx.prev_stages
     no_call = ctx.params["stages"].get("no_call", "판단유보")
     order = list(ctx.scale) + [no_call]
@@ -130,6 +344,10 @@ def summary_html(ctx: BriefContext) -> str:
     from helpers.charts import stage_palette
     from helpers.report import stage_chip_html
 
+    total = len(st)
+    if total == 0:
+        return (f"<p>밀집지역 기준표에 {e(ctx.province)}의 밀집지역이 없습니다. 아래에는 시도 전체의 동향만 "
+                "보입니다.</p>")
     colours = stage_palette(ctx.scale, no_call)
     cards = []
     for s in order:
@@ -140,31 +358,21 @@ def summary_html(ctx: BriefContext) -> str:
                      f'<div class="stage-name">{stage_chip_html(s, ctx.scale)}</div>'
                      f'<div class="stage-count">{n:,}곳</div>{delta}</div>')
     prev_rank = st["prev_stage"].map(lambda s: ctx.scale.index(s) if s in ctx.scale else -1)
-    newly = st[flagged(st) & (prev_rank < 1) & (st["prev_stage"] != "")]
     recovered = st[(prev_rank >= 1) & (st["stage_rank"] < prev_rank) & (st["stage_rank"] >= 0)]
-    worse = st[(prev_rank >= 1) & (st["stage_rank"] > prev_rank)]
-    total = len(st)
-    if total == 0:
-        return (f"<p>밀집지역 기준표에 {e(ctx.province)}의 밀집지역이 없습니다. 아래에는 시도 전체의 동향만 "
-                "보입니다.</p>")
     n_flagged = int(flagged(st).sum())
     prov = ctx.indicators
     p = prov[(prov["level"] == "province") & (prov["quarter"] == ctx.quarter)].iloc[0]
     n = prov[(prov["level"] == "nation") & (prov["quarter"] == ctx.quarter)].iloc[0]
-    lines = [
+    better = (f"전분기보다 단계가 낮아진 지역 {len(recovered):,}곳: {_name_list(list(recovered['area_name']), 15)}."
+              if len(recovered) else "전분기보다 단계가 낮아진 지역은 없습니다.")
+    return "\n".join([
         f"<p>{e(ctx.province)}의 밀집지역 <strong>{total:,}곳</strong> 가운데 <strong>{n_flagged:,}곳</strong>에서 "
         f"위기징후가 나타났습니다 ({', '.join(f'{e(s)} {int(now_counts.get(s, 0)):,}곳' for s in ctx.scale[1:])}; "
-        f"{e(no_call)} {int(now_counts.get(no_call, 0)):,}곳).</p>",
+        f"{e(no_call)} {int(now_counts.get(no_call, 0)):,}곳). {better}</p>",
         f"<p>시도 전체 종사자 수는 전년 동기 대비 <strong>{fmt_pct(p['employees_yoy_pct'])}</strong> "
         f"(전국 {fmt_pct(n['employees_yoy_pct'])}), 추정 총급여는 {fmt_pct(p['payroll_yoy_pct'])} 변했습니다.</p>",
         f'<div class="stage-cards">{"".join(cards)}</div>',
-        "<ul>",
-        f"<li><strong>새로 위기징후가 나타난 지역</strong>: {_names(newly)}</li>",
-        f"<li><strong>전분기보다 단계가 높아진 지역</strong>: {_names(worse)}</li>",
-        f"<li><strong>전분기보다 나아진 지역</strong>: {_names(recovered)}</li>",
-        "</ul>",
-    ]
-    return "\n".join(lines)
+    ])
 
 
 FLAGGED_COLUMNS = labels(["area_name", "area_type", "stage", "prev_stage", "decided_stage", "workplaces", "employees",
@@ -172,48 +380,167 @@ FLAGGED_COLUMNS = labels(["area_name", "area_type", "stage", "prev_stage", "deci
                           "employees_gap_pp", "reasons", "programmes"])
 
 
-def flagged_table_html(ctx: BriefContext) -> str:
-    """Areas at 주의 or worse: one row of numbers, then a full-width row of reasons and linked programmes —
-    nine columns fit an A4 page and a phone, unlike a fourteen-column table."""
-    from helpers.fmt import fmt_int, fmt_pct, fmt_pp
+def _decided_text(r) -> str:
+    if not r.decided_stage:
+        return "결정 없음"
+    note = f" · {r.decided_note}" if getattr(r, "decided_note", "") else ""
+    return f"{r.decided_stage} ({quarter_label(r.decided_quarter)}{note})"
+
+
+def _programmes_html(ctx: BriefContext, stages: list[str]) -> str:
+    progs = ctx.params.get("programmes", {}) or {}
+    items = [f"<li><strong>{e(s)}</strong>: {e(', '.join(progs.get(s) or []) or '–')}</li>" for s in stages]
+    return f'<p class="programmes-lead">단계별 연계 지원사업</p><ul class="programmes">{"".join(items)}</ul>'
+
+
+def _area_rows_html(ctx: BriefContext, df: pd.DataFrame, columns: list[tuple[str, str]], group_col: str = "city"
+                    ) -> str:
+    """Table rows of `df` grouped by `group_col` (one header row per group, named with its count);
+    `columns` are (label, key) pairs rendered by `_cell`."""
     from helpers.report import stage_chip_html
 
-    fl = ctx.flagged
+    def cell(r, key: str) -> tuple[str, str]:
+        if key in ("stage", "prev_stage"):
+            return stage_chip_html(getattr(r, key), ctx.scale), ""
+        if key == "decided":
+            return e(_decided_text(r)), ""
+        if key == "employees":
+            return f"{fmt_int(r.employees)}명", "num"
+        if key.endswith("_pct"):
+            return fmt_pct(getattr(r, key)), "num"
+        if key.endswith("_pp"):
+            return fmt_pp(getattr(r, key)), "num"
+        if key in ("facts", "reasons"):
+            parts = [p.strip() for p in str(getattr(r, key)).split(";") if p.strip()]
+            return "<br>".join(e(p) for p in parts) or "–", "text"
+        return e(str(getattr(r, key))), ""
+
+    rows = []
+    n_cols = len(columns) + 1
+    for group, grp in df.groupby(group_col, sort=True):
+        rows.append(f'<tr class="group"><th colspan="{n_cols}" scope="rowgroup">{e(str(group))} '
+                    f"<small>({len(grp):,}곳)</small></th></tr>")
+        for r in grp.itertuples(index=False):
+            tds = "".join(f'<td class="{cls}" data-label="{e(label)}">{val}</td>'
+                          for label, (val, cls) in ((label, cell(r, key)) for label, key in columns))
+            sub = f"{r.sigungu} · {r.area_type}" if r.sigungu != group else r.area_type
+            rows.append(f'<tr><th scope="row">{e(r.area_name)}<br><small>{e(sub)}</small></th>{tds}</tr>')
+    head = "".join(f"<th>{e(label)}</th>" for label in ["밀집지역"] + [lbl for lbl, _ in columns])
+    return f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+
+
+FLAGGED_TABLE = [("제안 단계", "stage"), ("전분기", "prev_stage"), ("협의회 결정", "decided"),
+                 ("종사자수", "employees"), ("종사자 전년비", "employees_yoy_pct"),
+                 ("총급여 전년비", "payroll_yoy_pct"), ("시도 대비 격차", "employees_gap_pp"),
+                 ("근거가 된 사실", "facts")]
+
+
+def flagged_frame(ctx: BriefContext) -> pd.DataFrame:
+    """`ctx.flagged` with sigungu/city and the one or two facts behind each stage (`area_facts`)."""
+    fl = with_sigungu(ctx, ctx.flagged)
+    closures = largest_closures(ctx).set_index("area_id")
+    lim = ctx.params.get("brief", {}).get("facts", {}) or {}
+    limits = {"closure_min": float(lim.get("closure_min_members", 30)),
+              "closure_share": float(lim.get("closure_min_share_pct", 10)) / 100}
+    facts = []
+    for r in fl.itertuples(index=False):
+        c = closures.loc[r.area_id] if r.area_id in closures.index else None
+        closure = (float(c["largest_closure_members"]), str(c["largest_closure_month"])) \
+            if c is not None and c["largest_closure_members"] > 0 else None
+        facts.append("; ".join(area_facts(r, closure, limits)))
+    fl["facts"] = facts
+    return fl
+
+
+def flagged_table_html(ctx: BriefContext) -> str:
+    """주의·심각 지역: up to `brief.table_rows` areas one per row, grouped by 시군구 (worst stage first
+    within each); a larger province gets one row per 시군구 naming its areas per stage, and the
+    per-area numbers go to the appendix and the Excel workbook. Programmes are stated once per stage."""
+    fl = flagged_frame(ctx)
     if fl.empty:
         return "<p>이번 분기에는 주의 이상 단계로 제안되었거나 협의회 결정이 기록된 밀집지역이 없습니다.</p>"
-    head = ("<tr><th>밀집지역</th><th>제안 단계</th><th>전분기</th><th>협의회 결정</th><th>종사자수</th>"
-            "<th>종사자 전년비</th><th>사업장 전년비</th><th>총급여 전년비</th><th>시도 대비 격차</th></tr>")
+    stages_shown = [s for s in reversed(ctx.scale) if s in set(fl["stage"])]
+    limit = int(ctx.params.get("brief", {}).get("table_rows", 30))
+    out = [_programmes_html(ctx, [s for s in stages_shown if s != ctx.scale[0]])]
+    if len(fl) <= limit:
+        out.append(f'<table class="flagged area-table">{_area_rows_html(ctx, fl, FLAGGED_TABLE)}</table>')
+        return "\n".join(out)
+    from helpers.report import stage_chip_html
+
     rows = []
-    for r in fl.itertuples(index=False):
-        if r.decided_stage:
-            decided = (f"{stage_chip_html(r.decided_stage, ctx.scale)}<br><small>{e(quarter_label(r.decided_quarter))} "
-                       f"{e(r.decided_date)}{' · ' + e(r.decided_note) if r.decided_note else ''}</small>")
-        else:
-            decided = "미결정"
-        cells = [("제안 단계", stage_chip_html(r.stage, ctx.scale), ""),
-                 ("전분기", stage_chip_html(r.prev_stage, ctx.scale), ""),
-                 ("협의회 결정", decided, ""),
-                 ("종사자수", f"{fmt_int(r.employees)}명", "num"),
-                 ("종사자 전년비", fmt_pct(r.employees_yoy_pct), "num"),
-                 ("사업장 전년비", fmt_pct(r.workplaces_yoy_pct), "num"),
-                 ("총급여 전년비", fmt_pct(r.payroll_yoy_pct), "num"),
-                 ("시도 대비 격차", fmt_pp(r.employees_gap_pp), "num")]
-        tds = "".join(f'<td class="{cls}" data-label="{label}">{val}</td>' for label, val, cls in cells)
-        rows.append(
-            f'<tr class="flagged-main"><th scope="row">{e(r.area_name)}<br><small>{e(r.area_type)}</small></th>{tds}</tr>'
-            f'<tr class="flagged-detail"><td colspan="9"><strong>판단 근거</strong>: {e(r.reasons)}'
-            f"<br><strong>연계 지원사업</strong>: {e(r.programmes) or '–'}</td></tr>"
-        )
-    return f'<table class="flagged"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    for city, grp in fl.groupby("city", sort=True):
+        cells = []
+        for s in stages_shown:
+            names = list(grp.loc[grp["stage"] == s, "area_name"])
+            cells.append(f'<td data-label="{e(s)}">{_name_list(names, 12) if names else "–"}</td>')
+        rows.append(f'<tr><th scope="row">{e(city)}<br><small>{len(grp):,}곳</small></th>{"".join(cells)}</tr>')
+    head = "".join(f"<th>{stage_chip_html(s, ctx.scale)}</th>" for s in stages_shown)
+    out.append(f"<p>주의 이상 지역이 {len(fl):,}곳이라 시군구별로 묶어 이름만 보입니다. 지역별 수치와 판단 근거는 "
+               "부록(전체 밀집지역 표)과 엑셀 파일에 있습니다.</p>")
+    out.append(f'<table class="by-sigungu"><thead><tr><th>시군구</th>{head}</tr></thead><tbody>{"".join(rows)}'
+               "</tbody></table>")
+    return "\n".join(out)
 
 
+APPENDIX_TABLE = [("유형", "area_type"), ("제안 단계", "stage"), ("전분기", "prev_stage"), ("협의회 결정", "decided"),
+                  ("종사자수", "employees"), ("사업장 전년비", "workplaces_yoy_pct"),
+                  ("종사자 전년비", "employees_yoy_pct"), ("총급여 전년비", "payroll_yoy_pct"),
+                  ("시도 대비 격차", "employees_gap_pp"), ("판단 근거", "reasons")]
 
-def all_areas_table_html(ctx: BriefContext) -> str:
-    from helpers.report import stage_table_html
 
-    cols = {k: v for k, v in FLAGGED_COLUMNS.items() if k not in ("programmes", "decided_stage", "area_type")}
-    return stage_table_html(ctx.stages.sort_values(["stage_rank", "area_id"], ascending=[False, True]), cols,
-                            scale=ctx.scale)
+def appendix_html(ctx: BriefContext) -> str:
+    """부록: every area of the province, grouped by 시군구, worst stage first within each."""
+    st = with_sigungu(ctx, ctx.stages).sort_values(["city", "stage_rank", "employees_yoy_pct"],
+                                                   ascending=[True, False, True])
+    if st.empty:
+        return f"<p>밀집지역 기준표에 {e(ctx.province)}의 밀집지역이 없습니다.</p>"
+    cols = [c for c in APPENDIX_TABLE if c[1] != "area_type"]
+    return (f"<p>{e(ctx.province)}의 밀집지역 {len(st):,}곳 전체입니다 (시군구별, 각 시군구 안에서는 단계가 높은 "
+            "지역부터).</p>"
+            f'<table class="appendix area-table">{_area_rows_html(ctx, st, cols)}</table>')
+
+
+def workbook_sheets(ctx: BriefContext) -> list:
+    """The brief's tables for one Excel workbook with Korean headers: 결정 요청, 주의·심각, 판단유보,
+    전체 밀집지역 (every column of the stage table)."""
+    from helpers.export import Sheet
+
+    title = f"{ctx.province} {quarter_label(ctx.quarter)}"
+    if ctx.panel.synthetic:
+        title += " — 합성(가상) 자료: 실제 현황 아님"
+    dec = decision_table(ctx)
+    dec_headers = {"area_id": "지역코드", "area_name": "밀집지역", "sigungu": "시군구", "city": "시군",
+                   "stage": "제안 단계", "stage_rank": "단계 순위", "prev_stage": "전분기 제안 단계",
+                   "kinds": "결정 요청 사유", "facts": "근거가 된 사실", "standing": "협의회 현 결정"}
+    fl = flagged_frame(ctx)
+    fl_cols = ["area_id", "area_name", "sigungu", "area_type", "stage", "prev_stage", "decided_stage",
+               "decided_quarter", "employees", "employees_yoy_pct", "workplaces_yoy_pct", "payroll_yoy_pct",
+               "employees_gap_pp", "facts", "reasons", "programmes"]
+    fl_headers = {c: _header(c) for c in fl_cols}
+    no_call = ctx.params["stages"].get("no_call", "판단유보")
+    held = with_sigungu(ctx, ctx.stages[ctx.stages["stage"] == no_call])
+    held_cols = ["area_id", "area_name", "sigungu", "area_type", "workplaces_base", "employees_base", "reasons"]
+    st = with_sigungu(ctx, ctx.stages)
+    all_cols = [c for c in st.columns if c not in ("stage_rank", "city", "level")]
+    all_headers = {c: h for c, h in ((c, _header(c)) for c in all_cols)}
+    return [
+        Sheet("결정 요청", dec.drop(columns=["stage_rank", "city"]), dec_headers, title),
+        Sheet("주의·심각", fl[[c for c in fl_cols if c in fl]], fl_headers, title),
+        Sheet(no_call, held[held_cols], {c: _header(c) for c in held_cols}, title),
+        Sheet("전체 밀집지역", st[all_cols], all_headers, title),
+    ]
+
+
+def _header(col: str) -> str:
+    from helpers.fields import FIELDS
+
+    extra = {"area_id": "지역코드", "sigungu": "시군구", "sigungu_code": "시군구코드", "decided_quarter": "결정 분기",
+             "decided_date": "결정일", "decided_note": "결정 메모", "facts": "근거가 된 사실", "unit_id": "지역코드",
+             "unit_name": "밀집지역", "quarter": "분기", "sido_code": "시도코드"}
+    if col in extra:
+        return extra[col]
+    f = FIELDS.get(col)
+    return (f.header or f.label) if f else col
 
 
 def _rule_text(cond: dict) -> str:
@@ -340,13 +667,46 @@ def quality_html(panel: Panel, sido_code: str | None = None) -> str:
     return "\n".join(parts)
 
 
-def typology_table_html(typology: pd.DataFrame) -> str:
-    """Areas grouped by trajectory type, one line per type."""
+def figure_html(fig, alt: str, heading: str | None = None, lead: str | None = None) -> str:
+    """A chart with its heading and one-line lead as one block, so print never leaves a heading at a page
+    bottom without its chart (the block is not split across pages). Closes the figure."""
+    from helpers.charts import fig_to_html
+
+    parts = ['<section class="sme-figure-block">']
+    if heading:
+        parts.append(f"<h2>{e(heading)}</h2>")
+    if lead:
+        parts.append(f'<p class="figure-lead">{e(lead)}</p>')
+    parts.append(fig_to_html(fig, alt))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def typology_html(typology: pd.DataFrame, indicators: pd.DataFrame) -> str:
+    """밀집지역 유형: the chart and a short table when the types really differ (the typology's own
+    criterion, `typology.attrs['distinct']`), otherwise one sentence saying why it is left out."""
+    from helpers.charts import TYPOLOGY_SENTENCE, typology_chart
+
+    criterion = typology.attrs.get("criterion_text", "")
+    if typology.empty or not typology.attrs.get("distinct", True):
+        why = criterion or "유형을 나눌 만큼 밀집지역이 많지 않습니다."
+        return f'<h2>밀집지역 유형</h2><p class="sme-muted">{e(why)}</p>'
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4))
+    typology_chart(typology, indicators, ax=ax)
+    fig.tight_layout()
+    lead = TYPOLOGY_SENTENCE + (f" {criterion}" if criterion else "")
+    return figure_html(fig, "밀집지역 유형별 종사자 지수", heading="밀집지역 유형", lead=lead) + typology_table_html(typology)
+
+
+def typology_table_html(typology: pd.DataFrame, examples: int = 8) -> str:
+    """Areas grouped by trajectory type, one line per type: count and up to `examples` names."""
     if typology.empty:
         return "<p>유형을 나눌 만큼 밀집지역이 많지 않습니다.</p>"
     rows = []
     for label, grp in typology.groupby("type_label", sort=True):
-        names = ", ".join(e(n) for n in grp["area_name"])
+        names = _name_list(list(grp["area_name"]), examples)
         rows.append(f"<tr><th>{e(str(label))}</th><td>{len(grp):,}곳</td><td>{names}</td></tr>")
     return ('<table class="typology"><thead><tr><th>유형</th><th>지역 수</th><th>밀집지역</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")

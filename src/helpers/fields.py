@@ -69,6 +69,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
        option="제조업 비중", minimum=0),
     _F("top_employer_share_pct", "float64", "%", "최대 사업장 비중", "최대 사업장 비중(%)",
        "최대 사업장의 종사자 비중 (%)", "share", option="최대 사업장 비중", minimum=0),
+    _F("largest_closure_members", "int64", "명", "최대 탈퇴 사업장 가입자", "최대 탈퇴 사업장 가입자(명)", kind="count",
+       minimum=0, description="분기 중 탈퇴한 가장 큰 사업장의 상실가입자수"),
+    _F("largest_closure_month", "string", "", "최대 탈퇴 월", "최대 탈퇴 월", kind="text"),
     _F("workplaces_base", "float64", "개", "전년 동기 사업장수", "전년 동기 사업장수", kind="count", minimum=0),
     _F("employees_base", "float64", "명", "전년 동기 종사자수", "전년 동기 종사자수", kind="count", minimum=0),
     # changes
@@ -121,7 +124,7 @@ INDICATOR_COLUMNS: tuple[str, ...] = (
     "quarter", "level", "unit_id", "unit_name", "sido_code", "area_type", "months_present", "complete",
     "base_complete", "workplaces", "employees", "payroll_krw", "avg_wage_krw", "gained", "lost", "net_hires",
     "openings", "closures", "manufacturing_employees", "manufacturing_share_pct", "top_employer_share_pct",
-    "workplaces_base", "employees_base", "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
+    "largest_closure_members", "largest_closure_month", "workplaces_base", "employees_base", "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
     "workplaces_qoq_pct", "employees_qoq_pct", "payroll_qoq_pct", "employees_gap_pp", "employees_gap_nation_pp",
     "data_break",
 )

@@ -11,6 +11,8 @@ Definitions (domain.md §5), for quarter q (2026Q3 = months 2026-07..09):
   `openings` (적용일자 or 재등록일자 in the month), `closures` (status 2 with 탈퇴일자 in the month);
 - `manufacturing_share_pct`: share of E in KSIC-8 divisions 15–37 (%);
 - `top_employer_share_pct`: the largest workplace's share of E, mean of the monthly shares (%);
+- `largest_closure_members`, `largest_closure_month`: the members (상실가입자수 of its withdrawal row) of the
+  largest workplace that withdrew in the quarter, and its month — one employer leaving reads as a fact;
 - `*_yoy_pct` = X(q)/X(q−4) − 1 and `*_qoq_pct` = X(q)/X(q−1) − 1, in %;
 - `employees_gap_pp`: employees_yoy of the unit − that of its whole province (%p); the province's own
   gap is against the nation. `employees_gap_nation_pp` is always against the nation.
@@ -67,6 +69,8 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
         "closures": closure.astype("int64"),
         "manufacturing_employees": np.where(manu, emp, 0),
         "top_members": emp,
+        # A withdrawing workplace reports its last members as 상실가입자수 in its withdrawal row.
+        "closure_members": np.where(closure, month["lost"].to_numpy(dtype="int64"), 0),
         "rows": np.ones(len(month), dtype="int64"),  # every row of the file, withdrawn ones included
     }, index=month.index)
 
@@ -76,7 +80,7 @@ def monthly_aggregates(month: pd.DataFrame, ym: str, area_id: pd.Series) -> pd.D
     flags = _month_flags(month, ym)
     sido = month["sido_code"].astype(str).to_numpy()
     in_area = area_id.notna().to_numpy()
-    agg = {c: "sum" for c in _SUM_COLS} | {"top_members": "max", "rows": "sum"}
+    agg = {c: "sum" for c in _SUM_COLS} | {"top_members": "max", "closure_members": "max", "rows": "sum"}
     parts = []
 
     a = flags[in_area].groupby(area_id[in_area].to_numpy()).agg(agg)
@@ -140,7 +144,7 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
     units = _unit_table(reference)
     grid = units.merge(pd.DataFrame({"month": data_months}), how="cross")
     m = grid.merge(monthly.drop(columns=["level"]), on=["unit_id", "month"], how="left")
-    num = _SUM_COLS + ["top_members"]
+    num = _SUM_COLS + ["top_members", "closure_members"]
     m[num] = m[num].fillna(0)
     # Payroll month by month: each month's contributions over that month's rate.
     m["payroll_month"] = m["contribution_krw"] / m["month"].map({ym: schedule.rate(ym) for ym in data_months})
@@ -169,6 +173,11 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
     q["net_hires"] = q["gained"] - q["lost"]
     q["manufacturing_share_pct"] = 100 * q["manufacturing_employees"] / q["employees"].where(q["employees"] > 0)
     q["top_employer_share_pct"] = 100 * q.pop("top_employer_share")
+    biggest = m.loc[m.groupby(keys, sort=False)["closure_members"].idxmax(), ["unit_id", "quarter", "closure_members",
+                                                                             "month"]]
+    biggest = biggest.rename(columns={"closure_members": "largest_closure_members", "month": "largest_closure_month"})
+    biggest["largest_closure_month"] = biggest["largest_closure_month"].where(biggest["largest_closure_members"] > 0, "")
+    q = q.merge(biggest, on=["unit_id", "quarter"], how="left")
 
     # Changes against q−4 and q−1, by unit.
     base_cols = ["workplaces", "employees", "payroll_krw", "complete"]
@@ -200,8 +209,8 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
     cols = ["quarter", "level", "unit_id", "unit_name", "sido_code", "area_type", "months_present", "complete",
             "base_complete", "workplaces", "employees", "payroll_krw", "avg_wage_krw", "gained", "lost",
             "net_hires", "openings", "closures", "manufacturing_employees", "manufacturing_share_pct",
-            "top_employer_share_pct", "workplaces_base", "employees_base",
-            "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
+            "top_employer_share_pct", "largest_closure_members", "largest_closure_month",
+            "workplaces_base", "employees_base", "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
             "workplaces_qoq_pct", "employees_qoq_pct", "payroll_qoq_pct",
             "employees_gap_pp", "employees_gap_nation_pp", "data_break"]
     return q[cols].reset_index(drop=True)

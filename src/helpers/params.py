@@ -156,10 +156,24 @@ def _check_condition(cond: object, w: str, errors: list[str]) -> None:
 
 def _check_brief_and_programmes(params: dict, errors: list[str]) -> None:
     brief = params.get("brief") or {}
-    for k in ("trend_quarters", "clusters"):
+    for k in ("trend_quarters", "clusters", "decision_rows", "table_rows"):
         v = brief.get(k, 1) if isinstance(brief, dict) else 1
         _need(errors, isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"brief.{k}",
               f"1 이상의 정수여야 합니다 (지금: {v!r})")
+    if isinstance(brief, dict):
+        for k in ("issuer", "contact"):
+            v = brief.get(k, "")
+            ok = isinstance(v, str)
+            if ok:
+                try:
+                    v.format(province="", short="")
+                except (KeyError, IndexError, ValueError):
+                    ok = False
+            _need(errors, ok, f"brief.{k}", f"글자여야 하며 {{province}}, {{short}} 외의 중괄호는 쓸 수 없습니다 (지금: {v!r})")
+        facts = brief.get("facts") or {}
+        for k in ("closure_min_members", "closure_min_share_pct"):
+            v = facts.get(k, 1) if isinstance(facts, dict) else None
+            _need(errors, _is_num(v) and v >= 0, f"brief.facts.{k}", f"0 이상의 수여야 합니다 (지금: {v!r})")
     progs = params.get("programmes") or {}
     _need(errors, isinstance(progs, dict) and all(isinstance(v, list) or v is None for v in progs.values()),
           "programmes", "단계 이름 → 지원사업 목록이어야 합니다")
