@@ -55,6 +55,7 @@ class ProvinceResult:
     files: dict[str, str] = field(default_factory=dict)
     run_id: str = ""  # the run that produced the outputs in the province's folder
     stale: bool = False  # this run failed; the folder still holds the earlier good outputs of `run_id`
+    warnings: list[str] = field(default_factory=list)  # e.g. a PDF that could not be printed
 
 
 def parse_provinces(value: str | None) -> list[str]:
@@ -150,6 +151,7 @@ class QuarterRun:
     run_id: str = ""
     previous: dict[str, dict] = field(default_factory=dict)  # sido → its entry in the last manifest
     lock: object = None  # the open lock file, held for the whole run
+    issued: str = field(default_factory=lambda: datetime.now().date().isoformat())  # the briefs' issue date
 
     @property
     def staging(self) -> Path:
@@ -246,10 +248,10 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
             str(run.notebooks / "regional_monitoring.ipynb"), str(executed), kernel_name=KERNEL,
             progress_bar=False, log_output=False, **extra,
             parameters={"sido_code": sido_code, "quarter": run.quarter, "panel_dir": str(run.panel_dir),
-                        "synthetic": run.panel.synthetic},
+                        "synthetic": run.panel.synthetic, "nav": True, "issued": run.issued,
+                        "previous_brief": _previous_brief(run, sido_code)},
         )
-        export_html(executed, stage_dir / "brief.html", "brief")
-        export_html(executed, stage_dir / "analysis.html", "analysis")
+        write_pages(run, sido_code, executed, stage_dir, res)
         # The same function the notebook, `stages` and stages.csv use.
         stages = province_stages(run.panel, sido_code, run.quarter)
         res.counts = {k: int(v) for k, v in stages["stage"].value_counts().sort_index().items()}
@@ -274,6 +276,40 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
     _place_outputs(run, res, stage_dir)
     res.seconds = round(time.perf_counter() - t0, 2)
     return res, stages
+
+
+def _previous_brief(run: QuarterRun, sido_code: str) -> str | None:
+    """The previous quarter's brief of the province, relative to this one's folder, when it exists."""
+    from helpers.periods import shift_quarter
+
+    prev = shift_quarter(run.quarter, -1)
+    return f"../../{prev}/{sido_code}/brief.html" if (run.out_q.parent / prev / sido_code / "brief.html").is_file() \
+        else None
+
+
+def write_pages(run: QuarterRun, sido_code: str, executed: Path, stage_dir: Path, res: ProvinceResult) -> None:
+    """The province's pages: brief and analysis (exports of the executed notebook), the appendix of every
+    area, the Excel workbook of the brief's tables, and the brief as A4 PDF (a missing browser is a
+    warning, not a failure)."""
+    from helpers import brief
+    from helpers.export import write_workbook
+    from helpers.periods import quarter_label
+    from helpers.report import export_html, page_html, synthetic_banner_html, write_pdf
+
+    short, when = codes.SIDO_SHORT[sido_code], quarter_label(run.quarter)
+    export_html(executed, stage_dir / "brief.html", "brief", title=f"{short} 협의회 보고 — {when}")
+    export_html(executed, stage_dir / "analysis.html", "analysis", title=f"{short} 분석 보고서 — {when}")
+    ctx = brief.brief_context(run.panel, sido_code, run.quarter)
+    body = "\n".join([
+        brief.nav_html(ctx, "appendix", _previous_brief(run, sido_code)), brief.print_style_html(ctx, run.issued),
+        f'<h1>{codes.SIDO_NAMES[sido_code]} 부록: 전체 밀집지역 — {when}</h1>',
+        synthetic_banner_html() if run.panel.synthetic else "", brief.appendix_html(ctx)])
+    write_atomic(stage_dir / "appendix.html",
+                 page_html(f"{short} 부록: 전체 밀집지역 — {when}", body, kind="brief").encode("utf-8"))
+    write_workbook(brief.workbook_sheets(ctx), stage_dir / "tables.xlsx")
+    problem = write_pdf(stage_dir / "brief.html", stage_dir / "brief.pdf")
+    if problem:
+        res.warnings.append(problem)
 
 
 def _place_outputs(run: QuarterRun, res: ProvinceResult, stage_dir: Path) -> None:
@@ -362,6 +398,21 @@ def write_stage_table(run: QuarterRun, tables: dict[str, pd.DataFrame]) -> None:
     header, rows = _csv_lines(text) if text else (kept[0], [])
     merged = sorted(rows + (kept[1] if kept else []), key=_row_key)
     write_atomic(run.out_q / "stages.csv", "\ufeff".encode() + (header + "".join(merged)).encode("utf-8"))
+    write_stage_workbook(run.out_q / "stages.csv", run.out_q / "stages.xlsx", run.quarter, run.panel.synthetic)
+
+
+def write_stage_workbook(csv_path: Path, xlsx_path: Path, quarter: str, synthetic: bool) -> Path:
+    """stages.xlsx: the same rows as stages.csv with Korean headers, for people (the CSV keeps the English
+    column names other programs read)."""
+    from helpers.brief import column_header
+    from helpers.periods import quarter_label
+
+    df = pd.read_csv(csv_path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    for c in df.columns:
+        if c.endswith(("_pct", "_pp", "_krw")) or c in ("workplaces", "employees"):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    title = f"{quarter_label(quarter)} 밀집지역 위기단계 (전국)" + (" — 합성(가상) 자료: 실제 현황 아님" if synthetic else "")
+    return write_xlsx(df, xlsx_path, {c: column_header(c) for c in df.columns}, sheet="위기단계", title=title)
 
 
 def _csv_lines(data: bytes) -> tuple[str, list[str]]:
@@ -500,6 +551,12 @@ def cli_run(args) -> int:
           f"{manifest['seconds_total']:.1f}초")
     for w in manifest.get("data_warnings", []):
         print(f"  경고: {w}")
+    notes: dict[str, list[str]] = {}
+    for p in manifest["provinces"]:
+        for w in p.get("warnings", []):
+            notes.setdefault(w.split(" (")[0] if "Chromium 이 없습니다" in w else w, []).append(p["name"])
+    for w, names in notes.items():
+        print(f"  경고: {w}" + (f" — {len(names)}개 시도" if len(names) > 1 else f" — {names[0]}"))
     print(f"  색인: {out_q / 'index.html'}")
     if (out_q / "stages.csv").is_file():
         print(f"  위기단계 표: {out_q / 'stages.csv'}")

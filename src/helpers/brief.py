@@ -516,22 +516,22 @@ def workbook_sheets(ctx: BriefContext) -> list:
     fl_cols = ["area_id", "area_name", "sigungu", "area_type", "stage", "prev_stage", "decided_stage",
                "decided_quarter", "employees", "employees_yoy_pct", "workplaces_yoy_pct", "payroll_yoy_pct",
                "employees_gap_pp", "facts", "reasons", "programmes"]
-    fl_headers = {c: _header(c) for c in fl_cols}
+    fl_headers = {c: column_header(c) for c in fl_cols}
     no_call = ctx.params["stages"].get("no_call", "판단유보")
     held = with_sigungu(ctx, ctx.stages[ctx.stages["stage"] == no_call])
     held_cols = ["area_id", "area_name", "sigungu", "area_type", "workplaces_base", "employees_base", "reasons"]
     st = with_sigungu(ctx, ctx.stages)
     all_cols = [c for c in st.columns if c not in ("stage_rank", "city", "level")]
-    all_headers = {c: h for c, h in ((c, _header(c)) for c in all_cols)}
+    all_headers = {c: h for c, h in ((c, column_header(c)) for c in all_cols)}
     return [
         Sheet("결정 요청", dec.drop(columns=["stage_rank", "city"]), dec_headers, title),
         Sheet("주의·심각", fl[[c for c in fl_cols if c in fl]], fl_headers, title),
-        Sheet(no_call, held[held_cols], {c: _header(c) for c in held_cols}, title),
+        Sheet(no_call, held[held_cols], {c: column_header(c) for c in held_cols}, title),
         Sheet("전체 밀집지역", st[all_cols], all_headers, title),
     ]
 
 
-def _header(col: str) -> str:
+def column_header(col: str) -> str:
     from helpers.fields import FIELDS
 
     extra = {"area_id": "지역코드", "sigungu": "시군구", "sigungu_code": "시군구코드", "decided_quarter": "결정 분기",

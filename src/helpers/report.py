@@ -344,16 +344,65 @@ def export_html(executed_notebook_path: str | os.PathLike, out_path: str | os.Pa
 # A page from HTML sections (the index page when its notebook cannot be exported).
 
 
-def page_html(title: str, body: str) -> str:
+def page_html(title: str, body: str, kind: str = "index") -> str:
     """A self-contained Korean page around `body` with the shared stylesheet; SelfContainedError when
-    the page would load anything from outside."""
+    the page would load anything from outside. `kind` names the page's body class (`sme-<kind>`)."""
     page = "\n".join([
         "<!DOCTYPE html>", '<html lang="ko">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
         '<meta name="referrer" content="no-referrer">',
         f"<title>{html.escape(title)}</title>", f"<style>\n{page_css()}\n</style>", "</head>",
-        '<body class="sme-page sme-index"><main class="sme-main">', body, "</main></body>", "</html>", ""])
+        f'<body class="sme-page sme-{html.escape(kind)}"><main class="sme-main">', body, "</main></body>", "</html>", ""])
     refs = external_references(page)
     if refs:
         raise SelfContainedError(f"페이지가 외부 자원을 불러옵니다: {', '.join(refs[:5])}")
     return page
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF.
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_TIMEOUT_S = 180
+
+
+def find_browser() -> str | None:
+    """The headless browser that prints PDFs: $SME_CHROMIUM, else the first of `BROWSERS` on PATH."""
+    import shutil
+
+    env = os.environ.get("SME_CHROMIUM")
+    if env is not None:
+        return shutil.which(env) or (env if env and Path(env).is_file() else None)
+    return next((p for p in map(shutil.which, BROWSERS) if p), None)
+
+
+def write_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike) -> str | None:
+    """Print a page to A4 PDF with headless Chromium (the page's own @page rules: margins, page numbers,
+    issuer, synthetic mark). Written atomically. Returns None on success, else a Korean reason (no
+    browser, a failure, a timeout) — the caller reports it and goes on."""
+    import subprocess
+    import tempfile
+
+    browser = find_browser()
+    if browser is None:
+        return ("PDF 를 만들지 못했습니다: Chromium 이 없습니다 (Debian/Ubuntu: sudo apt-get install chromium). "
+                "HTML 은 그대로 인쇄할 수 있습니다.")
+    src, out = Path(html_path).resolve(), Path(pdf_path)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tempfile.TemporaryDirectory(prefix="sme-chromium-") as profile:
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-extensions",
+               f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={tmp}", src.as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            tmp.unlink(missing_ok=True)
+            return f"PDF 를 만들지 못했습니다: {Path(browser).name} 가 {PDF_TIMEOUT_S}초 안에 끝나지 않았습니다 ({src.name})."
+        except OSError as exc:
+            return f"PDF 를 만들지 못했습니다: {Path(browser).name} 를 실행할 수 없습니다 ({exc})."
+    if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0 or not tmp.read_bytes()[:5] == b"%PDF-":
+        tmp.unlink(missing_ok=True)
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return f"PDF 를 만들지 못했습니다: {Path(browser).name} 종료 코드 {proc.returncode} ({src.name}) {tail[0][:200]}"
+    os.replace(tmp, out)
+    return None
