@@ -65,10 +65,20 @@ def overview_title_html(ov: NationalOverview) -> str:
     out = [f'<h1 class="brief-title">전국 중소기업 밀집지역 위기징후 모니터링 — {quarter_label(ov.quarter)}</h1>',
            f'<p class="brief-sub">자료: 국민연금 가입 사업장 내역 {ov.panel.months[0]} ~ {ov.panel.months[-1]} · '
            f'전국 종사자 수 전년 동기 대비 {fmt_pct(nat["employees_yoy_pct"])}, '
-           f'밀집지역 {len(ov.stages):,}곳 중 주의 이상 {int(flagged(ov.stages).sum()):,}곳</p>']
+           f'밀집지역 {len(ov.stages):,}곳 중 주의 이상 {int(flagged(ov.stages).sum()):,}곳</p>',
+           '<nav class="sme-nav" aria-label="관련 문서">전국 위기단계 표: <a href="stages.xlsx">엑셀(stages.xlsx)</a> · '
+           '<a href="stages.csv">CSV(stages.csv)</a></nav>']
     if ov.panel.synthetic:
         out.append(synthetic_notice_html())
     return "\n".join(out)
+
+
+PROVINCE_LINKS = (("brief.html", "협의회 보고"), ("brief.pdf", "PDF"), ("appendix.html", "부록(전체 지역)"),
+                  ("tables.xlsx", "엑셀 표"), ("analysis.html", "분석용"))
+
+
+def _links(link) -> str:
+    return " · ".join(x for x in (link(f, text) for f, text in PROVINCE_LINKS) if x)
 
 
 def overview_table_html(ov: NationalOverview) -> str:
@@ -93,7 +103,7 @@ def overview_table_html(ov: NationalOverview) -> str:
             st = ov.stages[ov.stages["sido_code"] == s]
             counts = st["stage"].value_counts()
             cells = " · ".join(f"{e(k)} {int(counts.get(k, 0)):,}" for k in scales[s])
-            links = " · ".join(x for x in (link("brief.html", "협의회 브리프"), link("analysis.html", "분석용")) if x)
+            links = _links(link)
             rows.append(f'<tr class="stale"><th>{name}</th><td>{len(st):,}곳</td><td>{cells}</td><td>{links}<br>'
                         f'<strong>이번 실행 실패 — 이전 결과(실행 {e(p.get("run_id", ""))})입니다</strong>: '
                         f'{e(p.get("error", ""))}</td></tr>')
@@ -107,7 +117,7 @@ def overview_table_html(ov: NationalOverview) -> str:
         st = ov.stages[ov.stages["sido_code"] == s]
         counts = st["stage"].value_counts()
         cells = " · ".join(f"{e(k)} {int(counts.get(k, 0)):,}" for k in scales[s])
-        links = " · ".join(x for x in (link("brief.html", "협의회 브리프"), link("analysis.html", "분석용")) if x)
+        links = _links(link)
         rows.append(f"<tr><th>{name}</th><td>{len(st):,}곳</td><td>{cells}</td><td>{links}</td></tr>")
     return ('<table class="overview"><thead><tr><th>시도</th><th>밀집지역</th><th>단계별 지역 수</th><th>보고서</th>'
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
