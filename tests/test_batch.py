@@ -34,7 +34,7 @@ def test_two_provinces_produce_briefs_tables_index_and_manifest(batch):
     assert [p["status"] for p in manifest["provinces"]] == ["ok", "ok"]
     for s in ("26", "48"):
         for f in ("brief.html", "analysis.html", "regional_monitoring.ipynb", "indicators.csv", "indicators.xlsx",
-                  "survey_candidates.csv", "survey_candidates.xlsx"):
+                  "survey_candidates.csv", "survey_candidates.xlsx", "appendix.html", "tables.xlsx", "brief.pdf"):
             assert (q / s / f).is_file(), f"{s}/{f}"
     assert (q / "index.html").is_file() and not manifest["index_error"]
     on_disk = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
@@ -60,8 +60,46 @@ def test_the_brief_has_no_code_and_says_the_data_are_synthetic(batch):
 
     names = pd.read_csv(q / "48" / "survey_candidates.csv", encoding="utf-8-sig", dtype=str)
     assert len(names) and not any(n in brief for n in names.iloc[:, list(names.columns).index("사업장명")])
-    for heading in ("핵심 요약", "지역 경기동향", "밀집지역 지도", "주의·심각 지역", "방법 및 자료"):
+    for heading in ("협의회 결정 요청", "현황 요약", "지역 경기동향", "밀집지역 지도", "주의·심각 지역", "방법 및 자료"):
         assert heading in brief
+    # decisions come first: the council's question precedes every chart and table
+    assert brief.index("협의회 결정 요청") < brief.index("현황 요약") < brief.index("지역 경기동향")
+
+
+def test_pages_link_to_each_other_and_carry_a_title_per_province(batch):
+    _, q = batch
+    brief = (q / "48" / "brief.html").read_text(encoding="utf-8")
+    analysis = (q / "48" / "analysis.html").read_text(encoding="utf-8")
+    appendix = (q / "48" / "appendix.html").read_text(encoding="utf-8")
+    assert "<title>경남 협의회 보고 — 2026년 3분기</title>" in brief
+    assert "<title>경남 분석 보고서 — 2026년 3분기</title>" in analysis
+    assert "<title>경남 부록: 전체 밀집지역 — 2026년 3분기</title>" in appendix
+    for page in (brief, appendix):
+        for href in ("../index.html", "brief.html", "appendix.html", "analysis.html", "tables.xlsx"):
+            assert f'href="{href}"' in page, href
+            target = (q / "48" / href).resolve()
+            assert target.is_file(), href
+    index = (q / "index.html").read_text(encoding="utf-8")
+    for f in ("48/brief.pdf", "48/appendix.html", "48/tables.xlsx", "stages.xlsx"):
+        assert f'href="{f}"' in index, f
+    assert "합성(가상) 자료" in appendix and "@top-center" in appendix
+
+
+def test_the_brief_pdf_is_a4_with_page_numbers_and_stages_xlsx_has_korean_headers(batch):
+    from openpyxl import load_workbook
+
+    _, q = batch
+    pdf = (q / "48" / "brief.pdf").read_bytes()
+    import re
+
+    pages = re.findall(rb"/MediaBox ?\[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
+    assert pdf[:5] == b"%PDF-" and len(pages) >= 2
+    assert all(abs(float(w) - 595) < 1 and abs(float(h) - 842) < 1 for w, h in pages)  # A4 in points
+    ws = load_workbook(q / "stages.xlsx")["위기단계"]
+    header = [c.value for c in ws[3]]
+    assert header[:4] == ["분기", "시도코드", "지역코드", "밀집지역"] and "제안 단계" in header
+    csv_rows = (q / "stages.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert ws.max_row - 3 == len(csv_rows) - 1
 
 
 def test_rerunning_the_same_quarter_reproduces_stages_csv_byte_for_byte(batch, small_raw, tmp_path):
@@ -198,3 +236,15 @@ def test_a_configuration_mistake_stops_the_run_before_any_work_with_every_mistak
     err = capsys.readouterr().err
     assert "26.yaml" in err and "없는규칙" in err and "brief.trend_quarters" in err and "고칠 곳이 2개" in err
     assert not out.exists()
+
+
+def test_without_a_browser_the_batch_says_so_and_writes_everything_else(small_raw, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SME_CHROMIUM", str(tmp_path / "no-chromium"))
+    code = main(["run", "--provinces", "26", "--raw-dir", str(small_raw), "--out", str(tmp_path), "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "경고: PDF 를 만들지 못했습니다: Chromium 이 없습니다" in out
+    q = tmp_path / "2026Q3" / "26"
+    assert (q / "brief.html").is_file() and (q / "appendix.html").is_file() and not (q / "brief.pdf").exists()
+    manifest = json.loads((tmp_path / "2026Q3" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["provinces"][0]["status"] == "ok" and "Chromium" in manifest["provinces"][0]["warnings"][0]

@@ -250,3 +250,28 @@ def test_browser_helper_fails_loudly_without_chromium(monkeypatch):
     monkeypatch.setattr(browser.Path, "is_file", lambda self: False)
     with pytest.raises(browser.ChromiumMissing, match="apt-get install -y chromium"):
         browser.chromium_path()
+
+
+def test_a_missing_browser_makes_no_pdf_and_says_so_in_korean(tmp_path, monkeypatch):
+    from helpers.report import write_pdf
+
+    page = tmp_path / "brief.html"
+    page.write_text("<!DOCTYPE html><html lang=ko><body>보고</body></html>", encoding="utf-8")
+    monkeypatch.setenv("SME_CHROMIUM", str(tmp_path / "없는-브라우저"))
+    reason = write_pdf(page, tmp_path / "brief.pdf")
+    assert reason and "Chromium 이 없습니다" in reason and "apt-get install chromium" in reason
+    assert not (tmp_path / "brief.pdf").exists() and not list(tmp_path.glob(".*tmp"))
+
+
+def test_a_browser_that_fails_leaves_no_half_written_pdf(tmp_path, monkeypatch):
+    from helpers.report import write_pdf
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'crashed' >&2\nexit 5\n")
+    fake.chmod(0o755)
+    page = tmp_path / "brief.html"
+    page.write_text("<!DOCTYPE html><html lang=ko><body>보고</body></html>", encoding="utf-8")
+    monkeypatch.setenv("SME_CHROMIUM", str(fake))
+    reason = write_pdf(page, tmp_path / "brief.pdf")
+    assert "종료 코드 5" in reason and "crashed" in reason
+    assert not (tmp_path / "brief.pdf").exists()
