@@ -161,7 +161,7 @@ def test_brief_opens_in_headless_chromium_without_any_network_request(batch):
         assert visit.external_requests == [], visit.external_requests
         assert not visit.page_errors
     brief = open_page(q / "48" / "brief.html")
-    assert {"핵심 요약", "지역 경기동향", "주의·심각 지역", "방법 및 자료"} <= set(brief.headings)
+    assert {"협의회 결정 요청", "현황 요약", "지역 경기동향", "주의·심각 지역", "방법 및 자료"} <= set(brief.headings)
     assert "합성(가상) 자료" in brief.text
 
 
