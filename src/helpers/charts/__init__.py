@@ -56,7 +56,14 @@ from helpers.charts.trends import (
     trend_chart,
     typology_chart,
 )
-from helpers.typology import TYPE_DESCRIPTIONS, TYPOLOGY_SENTENCE, area_typology, describe_path
+from helpers.typology import (
+    TYPE_DESCRIPTIONS,
+    TYPOLOGY_SENTENCE,
+    area_typology,
+    describe_path,
+    typology_distinctness,
+    typology_summary,
+)
 
 __all__ = [
     # theme
@@ -71,7 +78,8 @@ __all__ = [
     # matrix
     "quadrant_chart", "yoy_heatmap",
     # typology (analysis, from helpers.typology)
-    "TYPE_DESCRIPTIONS", "TYPOLOGY_SENTENCE", "area_typology", "describe_path",
+    "TYPE_DESCRIPTIONS", "TYPOLOGY_SENTENCE", "area_typology", "describe_path", "typology_distinctness",
+    "typology_summary",
     # labels and the overlap checkers
     "covered_legends", "drawn_texts", "marker_boxes", "overlapping_labels", "place_labels",
     # private helpers that tests and notebooks reach as charts._name

@@ -66,14 +66,24 @@ def place_labels(ax, xs: Sequence[float], ys: Sequence[float], texts: Sequence[s
                             min_arrow_len=8, arrowprops=_LEADER)
     for a in arrows or []:
         a.set_zorder(19)
-    return _drop_overlapping(ax, labels, keep_off_px, arrows or [])
+    return _drop_overlapping(ax, labels, keep_off_px + legend_boxes(ax), arrows or [])
+
+
+def legend_boxes(ax) -> list[Bbox]:
+    """Display boxes of the axes' legends (labels must never cover them)."""
+    from matplotlib.legend import Legend
+
+    renderer = ax.figure.canvas.get_renderer()
+    legends = [a for a in ax.artists if isinstance(a, Legend)] + ([ax.get_legend()] if ax.get_legend() else [])
+    return [lg.get_window_extent(renderer) for lg in legends]
 
 
 def _drop_overlapping(ax, labels: list[Text], keep_off_px: list[Bbox], arrows: list) -> list[Text | None]:
     """Keep labels in order (most important first) while they overlap nothing kept or kept off and stay
-    inside the axes; remove the others with their leader lines."""
+    inside the axes (a label's background may stick out by a few pixels); remove the others with
+    their leader lines."""
     renderer = ax.figure.canvas.get_renderer()
-    inside = ax.get_window_extent(renderer)
+    inside = ax.patch.get_window_extent(renderer).padded(6)
     kept: list[Bbox] = []
     out: list[Text | None] = []
     for t in labels:
