@@ -41,7 +41,7 @@ def _label_box(t: Text, renderer) -> Bbox:
 def place_labels(ax, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *, fontsize: float = 8,
                  avoid_px: Iterable[Bbox] = (), keep_off_px: Iterable[Bbox] = (),
                  points: tuple[Sequence[float], Sequence[float]] | None = None,
-                 color: str = "#111111", time_lim: float = 0.8) -> list[Text | None]:
+                 color: str = "#111111", iterations: int = 40) -> list[Text | None]:
     """Write `texts` next to the points (xs, ys) and let adjustText push them apart, away from the
     `points` to keep clear (data coordinates, default the labelled points) and the display boxes
     `avoid_px` (markers: avoided where possible) and `keep_off_px` (legends, notes: never covered),
@@ -60,10 +60,17 @@ def place_labels(ax, xs: Sequence[float], ys: Sequence[float], texts: Sequence[s
     keep_off_px = list(keep_off_px)
     to_data = ax.transData.inverted()
     objects = [b.transformed(to_data) for b in [*avoid_px, *keep_off_px]]  # adjustText expects data-space boxes
-    _, arrows = adjust_text(labels, x=np.asarray(px, float), y=np.asarray(py, float), objects=objects or None,
-                            ax=ax, avoid_self=True, expand=(1.2, 1.5), force_text=(0.3, 0.5),
-                            force_static=(0.2, 0.4), ensure_inside_axes=True, time_lim=time_lim,
-                            min_arrow_len=8, arrowprops=_LEADER)
+    # adjustText nudges with numpy's global generator and stops on a clock by default: seed it (and put
+    # the caller's state back) and stop after a fixed number of steps, so a brief is the same every run.
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        _, arrows = adjust_text(labels, x=np.asarray(px, float), y=np.asarray(py, float), objects=objects or None,
+                                ax=ax, avoid_self=True, expand=(1.2, 1.5), force_text=(0.3, 0.5),
+                                force_static=(0.2, 0.4), ensure_inside_axes=True, iter_lim=iterations,
+                                min_arrow_len=8, arrowprops=_LEADER)
+    finally:
+        np.random.set_state(state)
     for a in arrows or []:
         a.set_zorder(19)
     return _drop_overlapping(ax, labels, keep_off_px + legend_boxes(ax), arrows or [])
