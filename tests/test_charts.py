@@ -15,7 +15,13 @@ import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from helpers import charts, fmt  # noqa: E402
-from tests.chart_frames import GYEONGNAM_AREAS, areas_frame, indicators_frame, stages_frame  # noqa: E402
+from tests.chart_frames import (  # noqa: E402
+    GYEONGNAM_AREAS,
+    areas_frame,
+    dense_province_frames,
+    indicators_frame,
+    stages_frame,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +37,10 @@ def indicators():
 
 def _points(ax) -> int:
     return sum(len(c.get_offsets()) for c in ax.collections if str(c.get_gid() or "").startswith("stage:"))
+
+
+def _notes(ax) -> str:
+    return " ".join(t.get_text() for t in ax.texts if t.get_gid() == "note")
 
 
 def _labelled_lines(ax) -> list[str]:
@@ -118,8 +128,7 @@ def test_province_map_draws_one_point_per_area_with_sigungu_boundaries_and_the_c
     ax = charts.province_map(st, ar, "48")
     assert _points(ax) == len(GYEONGNAM_AREAS)  # the area without lat/lon sits at its sigungu
     assert len(ax.collections[0].get_paths()) >= 18  # 경남's sigungu
-    texts = [t.get_text() for t in ax.texts]
-    assert charts.MAP_CREDIT in texts
+    assert charts.MAP_CREDIT in ax.get_xlabel()  # the credit and notes sit under the map
     labels = [t.get_text() for t in ax.texts if "(심각)" in t.get_text() or "(주의)" in t.get_text()]
     assert sorted(labels) == sorted(["창원국가산업단지 (심각)", "옥포국가산업단지 (주의)",
                                      "<script>alert(1)</script> (주의)"])
@@ -186,7 +195,16 @@ def test_yoy_heatmap_has_a_row_per_area_and_signed_annotations(indicators):
 def test_yoy_heatmap_keeps_only_the_worst_rows_when_asked(indicators):
     ax = charts.yoy_heatmap(indicators, "48", quarters=4, max_rows=3)
     assert len(ax.get_yticklabels()) == 3
-    assert "하락 폭이 큰 3곳" in ax.get_title(loc="left")
+    assert "종사자 증감률이 낮은 3곳만 표시 (전체 6곳 중" in _notes(ax)
+    assert ax.get_yticklabels()[0].get_text() == "창원국가산업단지"  # the steepest fall first
+
+
+def test_yoy_heatmap_puts_flagged_areas_first_when_given_the_stages(indicators):
+    st = stages_frame()  # 48-001 심각, 48-003 and 48-006 주의
+    ax = charts.yoy_heatmap(indicators, "48", quarters=4, max_rows=4, stages=st)
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[0] == "창원국가산업단지" and set(rows[1:3]) == {"옥포국가산업단지", "<script>alert(1)<…"}  # long: shortened
+    assert "주의 이상 지역을 먼저" in _notes(ax)
 
 
 def test_quadrant_chart_draws_thresholds_and_every_area_with_values():
@@ -236,10 +254,24 @@ def test_describe_path_names_the_shapes():
 def test_fig_to_html_embeds_a_png_data_uri_with_escaped_alt_text():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    out = charts.fig_to_html(fig, alt='경남 "지도" <1>')
+    out = charts.fig_to_html(fig, alt='경남 "지도" <1>', fmt="png")
     assert out.startswith('<img class="sme-figure" src="data:image/png;base64,iVBOR')
     assert 'alt="경남 &quot;지도&quot; &lt;1&gt;"' in out
     assert not plt.fignum_exists(fig.number)
+
+
+def test_fig_to_html_embeds_svg_with_text_as_paths_and_nothing_to_fetch():
+    import base64
+    import re
+
+    from helpers.report import external_references
+
+    ax = charts.trend_chart(indicators_frame(), "48")
+    out = charts.fig_to_html(ax.figure, alt="추이")
+    assert out.startswith('<img class="sme-figure" src="data:image/svg+xml;base64,')
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", out).group(1)).decode()
+    assert "<text" not in svg and "<path" in svg  # no font needed on the reader's machine
+    assert external_references(out) == []
 
 
 def test_hangul_renders_on_axes_made_before_any_korean_theme():
@@ -251,3 +283,131 @@ def test_hangul_renders_on_axes_made_before_any_korean_theme():
         fig.canvas.draw()
     plt.close(fig)
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+# --- a province of 300 dense areas (issue 11) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return dense_province_frames(n=300, sido="41")
+
+
+def _brief_charts(dense):
+    ind, st, ar = dense
+    return {
+        "map": lambda: charts.province_map(st, ar, "41"),
+        "heatmap": lambda: charts.yoy_heatmap(ind, "41", quarters=8, stages=st),
+        "quadrant": lambda: charts.quadrant_chart(st, thresholds_pct=(-3, -6)),
+        "trend": lambda: charts.trend_chart(ind, "41", quarters=8, value="employees"),
+        "industry": lambda: charts.industry_trend_chart(ind, "41", quarters=8, index=True),
+        "typology": lambda: charts.typology_chart(charts.area_typology(ind, "41", k=4, quarters=8), ind),
+    }
+
+
+@pytest.mark.parametrize("chart", ["map", "heatmap", "quadrant", "trend", "industry", "typology"])
+def test_no_two_texts_overlap_and_no_legend_is_covered_on_a_300_area_province(dense, chart):
+    charts.use_korean_theme()
+    ax = _brief_charts(dense)[chart]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing Hangul glyph is a UserWarning
+        pairs = charts.overlapping_labels(ax.figure)
+    assert [(a.get_text(), b.get_text()) for a, b in pairs] == []
+    assert charts.covered_legends(ax.figure) == []
+    texts = charts.drawn_texts(ax.figure)
+    assert all(t.get_fontsize() >= 6.5 for t, _ in texts)
+
+
+def test_the_checker_finds_a_caption_printed_over_the_axis_title():
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.set_xlabel("종사자수 전년동기 대비 증감률 (%)")
+    ax.text(0.3, -0.12, "범위 밖 3곳은 가장자리에 표시", transform=ax.transAxes, va="center")  # the old caption
+    pairs = charts.overlapping_labels(fig)
+    assert any({a.get_text(), b.get_text()} == {"종사자수 전년동기 대비 증감률 (%)", "범위 밖 3곳은 가장자리에 표시"}
+               for a, b in pairs)
+
+
+def test_the_checker_finds_markers_and_labels_on_a_legend():
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.scatter([0.05], [0.95], label="점")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    leg = ax.legend(loc="upper left")
+    ax.text(0.05, 0.93, "가리는 이름")
+    kinds = {type(a).__name__ for a, lg in charts.covered_legends(fig) if lg is leg}
+    assert {"PathCollection", "Text"} <= kinds
+
+
+def test_the_heatmap_of_300_areas_draws_30_readable_rows_on_a_figure_sized_for_them(dense):
+    ind, st, _ = dense
+    ax = charts.yoy_heatmap(ind, "41", quarters=8, stages=st)
+    fig = ax.figure
+    fig.canvas.draw()
+    rows = len(ax.get_yticklabels())
+    assert rows == 30
+    row_px = ax.get_window_extent().height / rows
+    assert row_px >= 0.28 * fig.dpi  # ≥ 0.28 in a row (31 px at 110 dpi)
+    assert fig.get_size_inches()[1] < 0.32 * 30 + 3  # the figure follows the rows drawn, not all 300 areas
+    assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())  # names written horizontally
+    assert min(t.get_fontsize() for t in ax.texts if t.get_gid() != "note") >= 9
+    assert "30곳만 표시 (전체 300곳 중; 전체 목록은 부록과 엑셀)" in _notes(ax)
+    flagged = set(st.loc[st["stage_rank"] >= 1, "area_name"])
+    assert {t.get_text() for t in ax.get_yticklabels()} <= flagged  # 75 flagged areas: all 30 rows are flagged
+
+
+def test_the_map_of_300_areas_names_only_flagged_areas_at_most_15_and_says_how_many_not(dense):
+    _, st, ar = dense
+    ax = charts.province_map(st, ar, "41")
+    flagged = st[st["stage_rank"] >= 1]
+    names = [t.get_text() for t in ax.texts if t.get_zorder() == 20]
+    assert 5 <= len(names) <= 15
+    assert all(n in {f"{a} ({s})" for a, s in zip(flagged["area_name"], flagged["stage"])} for n in names)
+    assert f"이름 표시: 주의 이상 {len(flagged)}곳 중 단계가 높고 종사자가 많은 {len(names)}곳 " \
+           f"(나머지 {len(flagged) - len(names)}곳은 표 참조)" in ax.get_xlabel()
+    fig = ax.figure
+    fig.canvas.draw()
+    frame = ax.get_window_extent()
+    for lg in [a for a in ax.artists] + [ax.get_legend()]:
+        assert lg.get_window_extent().x0 >= frame.x1  # legends beside the map, never on it
+
+
+def test_the_quadrant_names_only_flagged_areas_and_notes_under_the_axis_title(dense):
+    _, st, _ = dense
+    ax = charts.quadrant_chart(st, thresholds_pct=(-3, -6))
+    names = {t.get_text() for t in ax.texts if t.get_zorder() == 20}
+    assert 0 < len(names) <= 12 and names <= set(st.loc[st["stage_rank"] >= 1, "area_name"])
+    ax.figure.canvas.draw()
+    note = next(t for t in ax.texts if t.get_gid() == "note")
+    assert "이름 표시: 주의 이상 75곳 중" in note.get_text()
+    assert note.get_window_extent().y1 <= ax.xaxis.label.get_window_extent().y0  # below, not over
+
+
+# --- typology: shown only when the types really differ ----------------------------------------------
+
+
+def test_typology_is_distinct_for_areas_that_fell_and_grew_and_says_why(dense):
+    ty = charts.area_typology(dense[0], "41", k=4, quarters=8)
+    a = ty.attrs
+    assert a["distinct"] is True and a["silhouette"] >= 0.25 and a["smallest_type"] >= 3 and a["end_gap"] >= 3
+    assert a["criterion_text"].startswith("유형 간 차이가 뚜렷해 유형을 구분했습니다(실루엣 ")
+
+
+def test_typology_of_areas_that_all_moved_alike_is_not_distinct_and_the_chart_shows_no_types():
+    same = [(f"48-{i:03d}", f"지역{i}", "48123", 35.2, 128.6, 0.0) for i in range(30)]
+    ind = indicators_frame(areas=same, seed=3)
+    ty = charts.area_typology(ind, "48", k=4, quarters=8)
+    assert ty.attrs["distinct"] is False
+    assert ty.attrs["criterion_text"].startswith("유형 간 차이가 뚜렷하지 않아(")
+    assert ty.attrs["criterion_text"].endswith("유형 구분을 생략했습니다.")
+    ax = charts.typology_chart(ty, ind)
+    assert _labelled_lines(ax) == ["중앙값 (30곳)"]
+    assert ty.attrs["criterion_text"] in _notes(ax)
+
+
+def test_typology_summary_lists_counts_and_at_most_eight_names_per_type(dense):
+    ty = charts.area_typology(dense[0], "41", k=4, quarters=8)
+    rows = charts.typology_summary(ty, max_names=8)
+    assert rows["count"].sum() == 300
+    assert all(len(e) <= 8 for e in rows["examples"])
+    assert (rows["more"] == rows["count"] - rows["examples"].map(len)).all()
+    assert list(rows.columns) == ["type_label", "description", "count", "examples", "more"]

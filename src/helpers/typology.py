@@ -30,6 +30,14 @@ TYPE_DESCRIPTIONS = {
 }
 
 
+# When the types are worth showing (issue 11): the grouping must be real, every type big enough to
+# speak of, and the types' centre paths must end apart. Below any of these, the brief says so and
+# shows no typology.
+MIN_SILHOUETTE = 0.25  # mean silhouette of the areas under the shown types (scikit-learn, Euclidean)
+MIN_TYPE_AREAS = 3  # areas in the smallest type
+MIN_END_GAP = 3.0  # index points between the closest two type centres at the last quarter
+
+
 def index_paths(indicators: pd.DataFrame, sido_code: str, window: list[str]) -> tuple[pd.DataFrame, pd.Series]:
     """Each area's employees over `window` as an index (first available quarter = 100)."""
     a = indicators[(indicators["level"] == "area") & (indicators["sido_code"] == str(sido_code))
@@ -123,6 +131,61 @@ def area_typology(indicators: pd.DataFrame, sido_code: str, k: int = 4, quarters
         "change_pct": change.to_numpy(),
     })
     out = out.sort_values(["cluster", "change_pct", "area_id"]).reset_index(drop=True)
-    out.attrs = {"quarters": window, "sido_code": sido_code, "centres": centres.to_dict("index")}
+    out.attrs = {"quarters": window, "sido_code": sido_code, "centres": centres.to_dict("index"),
+                 **typology_distinctness(out, paths)}
     return out
+
+
+def typology_distinctness(typology: pd.DataFrame, paths: pd.DataFrame) -> dict:
+    """Whether the shown types (clusters sharing a label count as one) really differ:
+    silhouette ≥ `MIN_SILHOUETTE`, every type ≥ `MIN_TYPE_AREAS` areas and the closest two type centres
+    ≥ `MIN_END_GAP` index points apart at the last quarter. Returns `distinct`, `criterion_text` (a
+    Korean sentence with the criterion and the measured values), `silhouette`, `smallest_type`,
+    `end_gap` and `n_types`."""
+    valid = typology[typology["cluster"] >= 0]
+    X = paths.reindex(valid["area_id"]).to_numpy(dtype=float)
+    types = valid["type_label"].to_numpy()
+    names = sorted(set(types))
+    sizes = [int((types == t).sum()) for t in names]
+    sil = np.nan
+    if 2 <= len(names) < len(valid):
+        from sklearn.metrics import silhouette_score
+
+        sil = float(silhouette_score(X, types))
+    ends = sorted(float(np.nanmean(X[types == t, -1])) for t in names) if len(X) and X.shape[1] else []
+    gap = float(np.min(np.diff(ends))) if len(ends) >= 2 else np.nan
+    checks = [
+        (len(names) >= 2, f"유형 {len(names)}개"),
+        (not np.isnan(sil) and sil >= MIN_SILHOUETTE, f"실루엣 {sil:.2f} {'≥' if sil >= MIN_SILHOUETTE else '<'} "
+                                                     f"{MIN_SILHOUETTE:.2f}"),
+        (bool(sizes) and min(sizes) >= MIN_TYPE_AREAS, f"가장 작은 유형 {min(sizes) if sizes else 0}곳 "
+                                                      f"{'≥' if sizes and min(sizes) >= MIN_TYPE_AREAS else '<'} "
+                                                      f"{MIN_TYPE_AREAS}곳"),
+        (not np.isnan(gap) and gap >= MIN_END_GAP, f"마지막 분기 유형 중심 간 최소 차이 {gap:.1f}포인트 "
+                                                  f"{'≥' if gap >= MIN_END_GAP else '<'} {MIN_END_GAP:g}포인트"),
+    ]
+    distinct = all(ok for ok, _ in checks)
+    if distinct:
+        text = "유형 간 차이가 뚜렷해 유형을 구분했습니다(" + ", ".join(t for _, t in checks[1:]) + ")."
+    else:
+        failed = [t for ok, t in checks if not ok and "nan" not in t]
+        text = f"유형 간 차이가 뚜렷하지 않아({', '.join(failed) or '자료 부족'}) 유형 구분을 생략했습니다."
+    return {"distinct": distinct, "criterion_text": text, "silhouette": sil,
+            "smallest_type": min(sizes) if sizes else 0, "end_gap": gap, "n_types": len(names)}
+
+
+def typology_summary(typology: pd.DataFrame, max_names: int = 8) -> pd.DataFrame:
+    """One row per shown type for the brief's table: type_label, description, count, examples (at
+    most `max_names` area names, the largest fall first) and more (how many names were left out, for
+    '외 N곳'). Types in cluster order (the type that fell most first); areas without data last."""
+    rows = []
+    if typology.empty:
+        return pd.DataFrame(columns=["type_label", "description", "count", "examples", "more"])
+    order = typology.groupby("type_label")["cluster"].min().map(lambda c: c if c >= 0 else 10**6).sort_values()
+    for label in order.index:
+        grp = typology[typology["type_label"] == label].sort_values(["change_pct", "area_id"])
+        names = grp["area_name"].astype(str).tolist()
+        rows.append({"type_label": label, "description": TYPE_DESCRIPTIONS.get(label, ""), "count": len(names),
+                     "examples": names[:max_names], "more": max(len(names) - max_names, 0)})
+    return pd.DataFrame(rows)
 

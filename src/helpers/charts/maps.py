@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 
-from helpers.charts.labels import _marker_boxes, _place_labels
+from helpers.charts.labels import marker_boxes, place_labels
 from helpers.charts.shapes import (
     _REMOTE_SIGUNGU,
     _draw_shapes,
@@ -49,45 +49,79 @@ def _nice_floor(v: float) -> float:
 
 def province_map(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str, ax=None, *,
                  scale: Sequence[str] | None = None, size_col: str = "employees",
-                 label_from_rank: int = 1, max_labels: int = 30, sigungu_labels: bool = True,
-                 title: str | None = None):
+                 label_from_rank: int = 1, max_labels: int = 15, sigungu_labels: bool = True,
+                 title: str | None = None, highlight: Sequence[str] = ()):
     """The province's sigungu boundaries with each dense area as a point sized by `size_col`
-    (employees), coloured and shaped by stage; areas at 주의 or worse (stage_rank ≥ `label_from_rank`)
-    are labelled with their names (most severe and largest first, at most `max_labels`).
+    (employees), coloured and shaped by stage. Only areas at 주의 or worse (stage_rank ≥
+    `label_from_rank`) are named: the most severe and largest first, at most `max_labels`, placed by
+    adjustText off each other and, where possible, off the markers; a note under the map says how many
+    flagged areas went unnamed. The legends sit beside the map, so no point or label covers them.
 
-    Areas without lat/lon are drawn at their sigungu's representative point (hollow edge).
+    Areas without lat/lon are drawn at their sigungu's representative point (hollow edge). Areas in
+    `highlight` (the explorer's choice) are ringed in black and named first.
+    Without `ax`, draws on a new 8.6 × 7.4 in figure with constrained layout (room for the legends).
     """
     sido_code = str(sido_code)
-    ax = _new_ax(ax, (8, 8))
+    ax = _new_ax(ax, (8.6, 7.4))
     scale = _scale_for(stages, scale)
     df = _area_points(stages, areas, sido_code)  # areas without lat/lon spread around their sigungu's point
     shapes = _sigungu_shapes(sido_code)
-    _draw_base_map(ax, sido_code, shapes, sigungu_labels=sigungu_labels)
+    _draw_base_map(ax, sido_code, shapes)
     _fit_extent(ax, shapes, df)
     marker_size, sizes_max = _point_sizes(df, size_col)
     handles, markers = _draw_stage_points(ax, df, scale, size_col, marker_size)
     _draw_stage_legend(ax, handles)
     if len(df) and sizes_max and sizes_max > 0:
         _draw_size_legend(ax, sizes_max, marker_size)
-    omitted = _label_flagged_areas(ax, df, scale, size_col, markers, label_from_rank=label_from_rank,
-                                   max_labels=max_labels)
-    _write_notes(ax, omitted=omitted, approx=bool(df["approx"].any()))
-    _credit(ax)
-    ax.set_axis_off()
+    _bare_axes(ax)
     ax.set_title(title or _default_title(df, sido_code), loc="left", fontsize=12, fontweight="bold")
+    chosen = _draw_highlight(ax, df, {str(a) for a in highlight}, marker_size) if len(highlight) else df.head(0)
+    flagged = _flagged(df, scale, size_col, label_from_rank)
+    approx = bool(df["approx"].any())
+    extra = f"굵은 원: 선택한 밀집지역 {len(chosen)}곳" if len(highlight) else ""
+    notes = _map_notes(ax, _notes_text(len(flagged), min(len(flagged), max_labels), approx, extra))
+    top = flagged.head(max_labels)
+    todo = pd.concat([chosen, top[~top["area_id"].isin(chosen["area_id"])]])
+    placed = _label_areas(ax, todo, markers)
+    named = sum(t is not None for t, fl in zip(placed, todo["area_id"].isin(flagged["area_id"])) if fl)
+    notes.set_text(_notes_text(len(flagged), named, approx, extra))
+    if sigungu_labels:
+        _draw_sigungu_names(ax, shapes)
     return ax
 
 
-def _draw_base_map(ax, sido_code: str, shapes: tuple, *, sigungu_labels: bool) -> None:
-    """The sigungu in light grey, the province's outline on top, and (optionally) the sigungu names."""
+def _bare_axes(ax) -> None:
+    """No ticks, grid or frame, but keep the x-axis title: the map's notes and credit are written there."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for sp in ax.spines.values():
+        sp.set_visible(False)
+
+
+def _draw_base_map(ax, sido_code: str, shapes: tuple) -> None:
+    """The sigungu in light grey and the province's outline on top."""
     _draw_shapes(ax, [g for _, _, g, _ in shapes])
     sido_geom = _sido_shape(sido_code)
     if sido_geom is not None:
         _draw_shapes(ax, [sido_geom], facecolor="none", edgecolor="#666666", lw=0.8, zorder=2)
-    if sigungu_labels:
-        for _, name, _, (x, y) in shapes:
-            short = name.split(" ")[-1] if isinstance(name, str) else ""
-            ax.text(x, y, short, fontsize=6.5, color="#8A8A8A", ha="center", va="center", zorder=2, clip_on=True)
+
+
+def _draw_sigungu_names(ax, shapes: tuple) -> None:
+    """The sigungu names in light grey, drawn last and only where they cover no area label, legend or
+    other name (the names are orientation, the labels are the message)."""
+    renderer = ax.figure.canvas.get_renderer()
+    taken = [t.get_window_extent(renderer) for t in ax.texts if t.get_zorder() >= 20]
+    frame = ax.get_window_extent(renderer)
+    for _, name, _, (x, y) in shapes:
+        short = name.split(" ")[-1] if isinstance(name, str) else ""
+        t = ax.text(x, y, short, fontsize=6.5, color="#8A8A8A", ha="center", va="center", zorder=2, clip_on=True)
+        box = t.get_window_extent(renderer)
+        outside = box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1
+        if outside or any(box.overlaps(o) for o in taken):
+            t.remove()
+        else:
+            taken.append(box)
 
 
 def _fit_extent(ax, shapes: tuple, df: pd.DataFrame) -> None:
@@ -146,9 +180,11 @@ def _draw_stage_points(ax, df: pd.DataFrame, scale: Sequence[str], size_col: str
 
 
 def _draw_stage_legend(ax, handles: list) -> None:
-    leg = ax.legend(handles=handles, title="위기단계 (제안)", loc="upper left", fontsize=8, title_fontsize=8.5,
-                    framealpha=0.9, borderpad=0.6)
+    """Beside the map, top: the stages with their counts (outside the axes, so nothing covers it)."""
+    leg = ax.legend(handles=handles, title="위기단계 (제안)", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                    fontsize=8, title_fontsize=8.5, framealpha=1.0, borderpad=0.6, alignment="left")
     ax.add_artist(leg)
+    leg.set_clip_on(False)  # add_artist clips to the axes; this legend lives beside them
 
 
 def _draw_size_legend(ax, sizes_max: float, marker_size) -> None:
@@ -157,38 +193,47 @@ def _draw_size_legend(ax, sizes_max: float, marker_size) -> None:
     ref = [r for r in ref if r > 0]
     size_handles = [Line2D([], [], ls="", marker="o", markerfacecolor="#DDDDDD", markeredgecolor="#777777",
                            markersize=math.sqrt(marker_size([r])[0]), label=f"{fmt_int(r)}명") for r in ref]
-    ax.legend(handles=size_handles, title="종사자 수", loc="lower left", fontsize=7.5, title_fontsize=8,
-              framealpha=0.9, labelspacing=1.6, borderpad=1.0, handletextpad=1.2)
+    ax.legend(handles=size_handles, title="종사자 수", loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=7.5,
+              title_fontsize=8, framealpha=1.0, labelspacing=1.6, borderpad=1.0, handletextpad=1.2,
+              alignment="left")
 
 
-def _label_flagged_areas(ax, df: pd.DataFrame, scale: Sequence[str], size_col: str, markers: tuple, *,
-                         label_from_rank: int, max_labels: int) -> int:
-    """Labels for 주의 or worse (stage rank ≥ `label_from_rank`), most severe and largest first, at most
-    `max_labels`, kept off the markers. Returns how many flagged areas went unnamed."""
-    rank_col = df["stage_rank"] if "stage_rank" in df else df["stage"].map({s: i for i, s in enumerate(scale)})
-    flagged = df[pd.to_numeric(rank_col, errors="coerce").fillna(-1) >= label_from_rank].copy()
-    flagged["_r"] = pd.to_numeric(rank_col, errors="coerce")
-    flagged = flagged.sort_values(["_r", size_col], ascending=[False, False])
-    omitted = max(len(flagged) - max_labels, 0)
-    flagged = flagged.head(max_labels)
-    obstacles = _marker_boxes(ax, *markers)
-    placed = _place_labels(ax, flagged["lon"].tolist(), flagged["lat"].tolist(),
-                           [f"{n} ({s})" for n, s in zip(flagged["area_name"], flagged["stage"])],
-                           obstacles_px=obstacles)
-    omitted += sum(a is None for a in placed)
-    return omitted
+def _flagged(df: pd.DataFrame, scale: Sequence[str], size_col: str, label_from_rank: int) -> pd.DataFrame:
+    """Areas at 주의 or worse (stage rank ≥ `label_from_rank`), most severe and largest first."""
+    rank = pd.to_numeric(df["stage_rank"] if "stage_rank" in df else
+                         df["stage"].map({s: i for i, s in enumerate(scale)}), errors="coerce")
+    flagged = df[rank.fillna(-1) >= label_from_rank].assign(_r=rank, _s=pd.to_numeric(df[size_col], errors="coerce"))
+    return flagged.sort_values(["_r", "_s"], ascending=[False, False])
 
 
-def _write_notes(ax, *, omitted: int, approx: bool) -> None:
-    """A line at the bottom right: unnamed areas, and areas drawn at their sigungu's point."""
-    notes = []
-    if omitted:
-        notes.append(f"이름 표시 생략 {omitted}곳 (표 참조)")
+def _label_areas(ax, chosen: pd.DataFrame, markers: tuple) -> list:
+    """Name the chosen areas ('name (stage)') with adjustText, off each other and the markers."""
+    return place_labels(ax, chosen["lon"].tolist(), chosen["lat"].tolist(),
+                        [f"{n} ({s})" for n, s in zip(chosen["area_name"], chosen["stage"])],
+                        avoid_px=marker_boxes(ax, *markers), points=(markers[0], markers[1]))
+
+
+def _notes_text(n_flagged: int, n_named: int, approx: bool, extra: str = "") -> str:
+    """The lines under the map: how many flagged areas are named (always a line when any is flagged, so
+    the count can change after placement without moving the layout), the approximate points, the credit."""
+    lines = [extra] if extra else []
+    if n_flagged and n_named == n_flagged:
+        lines.append(f"이름 표시: 주의 이상 {n_flagged}곳 모두")
+    elif n_flagged:
+        lines.append(f"이름 표시: 주의 이상 {n_flagged}곳 중 단계가 높고 종사자가 많은 {n_named}곳 "
+                     f"(나머지 {n_flagged - n_named}곳은 표 참조)")
     if approx:
-        notes.append("테두리 검은 점: 좌표가 없어 시군구 중심에 표시")
-    if notes:
-        ax.text(0.995, 0.035, " · ".join(notes), transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
-                color="#444444", zorder=30)
+        lines.append("테두리 검은 점: 좌표가 없어 시군구 중심에 표시")
+    lines.append(MAP_CREDIT)
+    return "\n".join(lines)
+
+
+def _map_notes(ax, text: str):
+    """The notes and the boundary credit under the map, in the x-axis title (the layout keeps room
+    for it). Returns the Text so the count can be corrected once labels are placed (same lines)."""
+    ax.set_xlabel(text, loc="left", fontsize=7.5, color="#444444",
+                  linespacing=1.5)
+    return ax.xaxis.label
 
 
 def _default_title(df: pd.DataFrame, sido_code: str) -> str:
@@ -220,34 +265,20 @@ def _area_points(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str) -> p
 def province_map_highlight(stages: pd.DataFrame, areas: pd.DataFrame, sido_code: str,
                            highlight: Sequence[str] = (), ax=None, *, scale: Sequence[str] | None = None,
                            size_col: str = "employees", **kwargs):
-    """`province_map` (the brief's map, unchanged) with the areas in `highlight` ringed in black and
-    named, and a note saying how many are highlighted. Extra keywords go to `province_map`."""
-    ax = province_map(stages, areas, sido_code, ax=ax, scale=scale, size_col=size_col, **kwargs)
-    chosen = {str(a) for a in highlight}
-    if not chosen:
-        return ax
-    pts = _area_points(stages, areas, sido_code)
-    sizes = pd.to_numeric(pts[size_col], errors="coerce").fillna(0).clip(lower=0)
-    smax = sizes.max() if len(sizes) and sizes.max() > 0 else 1.0
-    sel = pts[pts["area_id"].astype(str).isin(chosen)]
-    if sel.empty:
-        return ax
-    s = 18 + 520 * sizes.loc[sel.index] / smax
-    ax.scatter(sel["lon"], sel["lat"], s=1.8 * s + 160, facecolors="none", edgecolors="#111111", linewidths=2.2,
-               zorder=25, gid="highlight")
-    # Name the chosen areas the base map did not label already (it labels 주의 or worse).
-    already = {t.get_text() for t in ax.texts}
-    todo = sel[[f"{n} ({st})" not in already for n, st in zip(sel["area_name"], sel["stage"])]]
-    if len(todo):
-        renderer = ax.figure.canvas.get_renderer()
-        obstacles = _marker_boxes(ax, pts["lon"].tolist(), pts["lat"].tolist(),
-                                  list(18 + 520 * sizes / smax))
-        obstacles += [t.get_window_extent(renderer) for t in ax.texts if t.get_zorder() == 20]
-        _place_labels(ax, todo["lon"].tolist(), todo["lat"].tolist(),
-                      [f"{n} ({st})" for n, st in zip(todo["area_name"], todo["stage"])], obstacles_px=obstacles)
-    ax.text(0.995, 0.995, f"굵은 원: 선택한 밀집지역 {len(sel)}곳", transform=ax.transAxes, ha="right", va="top",
-            fontsize=8, color="#111111", zorder=30, bbox={"fc": "white", "ec": "#111111", "lw": 0.8, "pad": 2})
-    return ax
+    """`province_map` (the brief's map) with the areas in `highlight` ringed in black and named before
+    the flagged ones, and a note saying how many are highlighted. Extra keywords go to `province_map`."""
+    return province_map(stages, areas, sido_code, ax=ax, scale=scale, size_col=size_col,
+                        highlight=highlight, **kwargs)
+
+
+def _draw_highlight(ax, df: pd.DataFrame, chosen: set[str], marker_size) -> pd.DataFrame:
+    """Black rings around the chosen areas; returns those areas."""
+    sel = df[df["area_id"].astype(str).isin(chosen)]
+    if len(sel):
+        s = marker_size(sel["employees"] if "employees" in sel else [0] * len(sel))
+        ax.scatter(sel["lon"], sel["lat"], s=1.8 * s + 160, facecolors="none", edgecolors="#111111",
+                   linewidths=2.2, zorder=25, gid="highlight")
+    return sel
 
 
 # ---------------------------------------------------------------------------------------------

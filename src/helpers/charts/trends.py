@@ -11,7 +11,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from helpers.charts.theme import _new_ax, _no_data
+from helpers.charts.theme import _new_ax, _no_data, _note_below
 from helpers.codes import SIDO_SHORT
 from helpers.fields import FIELDS, PLOT_MENU, axis
 from helpers.fmt import MISSING, fmt_int, fmt_krw_100m, fmt_pct, fmt_pp, is_missing, signed
@@ -266,8 +266,12 @@ _CLUSTER_STYLES = ["-", "--", "-.", ":"]
 
 def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
     """Each area's employees path (thin) and each type's centre path (thick, labelled with the type
-    and number of areas), index first quarter = 100."""
-    ax = _new_ax(ax, (8, 4.5))
+    and number of areas), index first quarter = 100; the legend under the chart.
+
+    When the types do not really differ (`typology.attrs['distinct']` is False, see
+    `helpers.typology.typology_distinctness`), draws no types: the paths in grey with their median, and
+    the criterion sentence under the chart. Without `ax`, draws on a new 8.6 × 4.8 in figure."""
+    ax = _new_ax(ax, (8.6, 4.8))
     attrs = typology.attrs or {}
     sido = attrs.get("sido_code")
     if sido is None:
@@ -279,7 +283,25 @@ def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
     valid = typology[typology["cluster"] >= 0]
     if valid.empty:
         return _no_data(ax)
-    # One line per type (clusters sharing a type name are drawn as one); colour by the type's first cluster.
+    if attrs.get("distinct", True):
+        _draw_type_paths(ax, valid, paths, x)
+        title = "밀집지역 유형: 종사자 수 흐름이 비슷한 지역끼리 묶음"
+    else:
+        _draw_all_paths(ax, valid, paths, x)
+        title = "밀집지역 종사자 수 흐름 (유형 구분 생략)"
+    ax.axhline(100, color="#333333", lw=0.8, zorder=0)
+    ax.set_xticks(x, [quarter_tick(q) for q in window], fontsize=8)
+    ax.set_ylabel(f"종사자 수 지수 ({quarter_tick(window[0]).replace(chr(10), ' ')} = 100)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=1.0,
+              title="유형" if attrs.get("distinct", True) else None, title_fontsize=8.5)
+    if attrs.get("criterion_text"):
+        _note_below(ax, attrs["criterion_text"])
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    return ax
+
+
+def _draw_type_paths(ax, valid: pd.DataFrame, paths: pd.DataFrame, x) -> None:
+    """One colour per type (clusters sharing a type name are one); colour by the type's first cluster."""
     order = valid.groupby("type_label")["cluster"].min().sort_values()
     for type_label, c in order.items():
         grp = valid[valid["type_label"] == type_label]
@@ -289,13 +311,14 @@ def typology_chart(typology: pd.DataFrame, indicators: pd.DataFrame, ax=None):
         for row in sub.to_numpy():
             ax.plot(x, row, color=color, lw=0.6, alpha=0.25, zorder=1)
         centre = sub.mean(axis=0).to_numpy()
-        label = f"{grp['type_label'].iloc[0]} ({len(grp)}곳)"
         ax.plot(x, centre, color=color, lw=2.6, ls=_CLUSTER_STYLES[i % len(_CLUSTER_STYLES)], zorder=3,
-                label=label, marker="o", ms=4)
-    ax.axhline(100, color="#333333", lw=0.8, zorder=0)
-    ax.set_xticks(x, [quarter_tick(q) for q in window], fontsize=8)
-    ax.set_ylabel(f"종사자 수 지수 ({quarter_tick(window[0]).replace(chr(10), ' ')} = 100)")
-    ax.legend(fontsize=8, loc="best", framealpha=0.9, title="유형", title_fontsize=8.5)
-    ax.set_title("밀집지역 유형: 종사자 수 흐름이 비슷한 지역끼리 묶음", loc="left", fontsize=11, fontweight="bold")
-    return ax
+                label=f"{type_label} ({len(grp)}곳)", marker="o", ms=4)
 
+
+def _draw_all_paths(ax, valid: pd.DataFrame, paths: pd.DataFrame, x) -> None:
+    """Every area's path in grey and the median path of all areas."""
+    sub = paths.reindex(valid["area_id"])
+    for row in sub.to_numpy():
+        ax.plot(x, row, color="#9E9E9E", lw=0.6, alpha=0.3, zorder=1)
+    ax.plot(x, sub.median(axis=0).to_numpy(), color="#333333", lw=2.6, marker="o", ms=4, zorder=3,
+            label=f"중앙값 ({len(sub)}곳)")
