@@ -411,3 +411,16 @@ def test_typology_summary_lists_counts_and_at_most_eight_names_per_type(dense):
     assert all(len(e) <= 8 for e in rows["examples"])
     assert (rows["more"] == rows["count"] - rows["examples"].map(len)).all()
     assert list(rows.columns) == ["type_label", "description", "count", "examples", "more"]
+
+
+def test_province_map_of_the_real_gyeonggi_areas_draws_with_no_area_flagged():
+    """Regression: the 경기 demo areas (real reference rows, all 양호) once failed while bounding a
+    sigungu label's rounded box (matplotlib could not bound the degenerate path)."""
+    from helpers.reference import read_reference
+
+    ref = read_reference()
+    ref = ref[ref["sido_code"] == "41"]
+    gg = [(r.area_id, r.area_name, r.sigungu_code, r.lat, r.lon, 0.5) for r in ref.itertuples(index=False)]
+    st = stages_frame(gg, sido="41", stages=("양호",) * len(gg))
+    ax = charts.province_map(st, ref, "41")
+    assert _points(ax) == len(gg) and not [t for t in ax.texts if "(주의)" in t.get_text()]

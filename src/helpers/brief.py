@@ -691,22 +691,24 @@ def typology_html(typology: pd.DataFrame, indicators: pd.DataFrame) -> str:
     if typology.empty or not typology.attrs.get("distinct", True):
         why = criterion or "유형을 나눌 만큼 밀집지역이 많지 않습니다."
         return f'<h2>밀집지역 유형</h2><p class="sme-muted">{e(why)}</p>'
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 4))
-    typology_chart(typology, indicators, ax=ax)
-    fig.tight_layout()
+    ax = typology_chart(typology, indicators)
+    fig = ax.figure
     lead = TYPOLOGY_SENTENCE + (f" {criterion}" if criterion else "")
     return figure_html(fig, "밀집지역 유형별 종사자 지수", heading="밀집지역 유형", lead=lead) + typology_table_html(typology)
 
 
 def typology_table_html(typology: pd.DataFrame, examples: int = 8) -> str:
-    """Areas grouped by trajectory type, one line per type: count and up to `examples` names."""
-    if typology.empty:
+    """Areas grouped by trajectory type, one line per type: count and up to `examples` names (the largest
+    fall first), '외 N곳' for the rest."""
+    from helpers.typology import typology_summary
+
+    rows = typology_summary(typology, max_names=examples)
+    if rows.empty:
         return "<p>유형을 나눌 만큼 밀집지역이 많지 않습니다.</p>"
-    rows = []
-    for label, grp in typology.groupby("type_label", sort=True):
-        names = _name_list(list(grp["area_name"]), examples)
-        rows.append(f"<tr><th>{e(str(label))}</th><td>{len(grp):,}곳</td><td>{names}</td></tr>")
-    return ('<table class="typology"><thead><tr><th>유형</th><th>지역 수</th><th>밀집지역</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    body = []
+    for r in rows.to_dict("records"):
+        more = f" 외 {r['more']:,}곳" if r["more"] else ""
+        body.append(f"<tr><th>{e(str(r['type_label']))}</th><td>{r['count']:,}곳</td>"
+                    f"<td>{', '.join(e(n) for n in r['examples'])}{more}</td></tr>")
+    return ('<table class="typology"><thead><tr><th>유형</th><th>지역 수</th><th>밀집지역 (예)</th></tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")

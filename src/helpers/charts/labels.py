@@ -34,7 +34,12 @@ def _label_box(t: Text, renderer) -> Bbox:
     patch = t.get_bbox_patch()
     if patch is not None:
         t.update_bbox_position_size(renderer)
-        return patch.get_window_extent(renderer)
+        try:
+            return patch.get_window_extent(renderer)
+        except ValueError:  # matplotlib cannot bound some degenerate rounded boxes; their corners can
+            pts = patch.get_transform().transform(patch.get_path().vertices)
+            if len(pts):
+                return Bbox([pts.min(axis=0), pts.max(axis=0)])
     return Text.get_window_extent(t, renderer)
 
 
