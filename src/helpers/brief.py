@@ -667,12 +667,14 @@ def quality_html(panel: Panel, sido_code: str | None = None) -> str:
     return "\n".join(parts)
 
 
-def figure_html(fig, alt: str, heading: str | None = None, lead: str | None = None) -> str:
+def figure_html(fig, alt: str, heading: str | None = None, lead: str | None = None, *, compact: bool = False
+                ) -> str:
     """A chart with its heading and one-line lead as one block, so print never leaves a heading at a page
-    bottom without its chart (the block is not split across pages). Closes the figure."""
+    bottom without its chart (the block is not split across pages). `compact` charts (wide, short line
+    charts) print at most 85 mm tall so they can share a page. Closes the figure."""
     from helpers.charts import fig_to_html
 
-    parts = ['<section class="sme-figure-block">']
+    parts = [f'<section class="sme-figure-block{" compact" if compact else ""}">']
     if heading:
         parts.append(f"<h2>{e(heading)}</h2>")
     if lead:
