@@ -58,13 +58,17 @@ from helpers.demo.files import (
     DEFAULT_WORKPLACES,
     DEMO_SEED,
     FILE_PREFIX,
+    NATIONAL_WORKPLACES,
     SYNTHETIC_TEXT,
     cli_demo_data,
     ensure_demo_data,
     file_name,
     generate_demo,
+    generate_national,
+    national_areas_path,
     parse_months,
 )
+from helpers.demo.groups import NATIONAL_MIX, Mix
 from helpers.demo.national import NATIONAL_AREAS, national_reference
 from helpers.demo.scenarios import RAMP, SCENARIOS, Plant, Scenario, planted_expectations
 from helpers.demo.tables import DENSE_SHARE, INDUSTRIES
@@ -73,10 +77,10 @@ from helpers.nps import SYNTHETIC_MARKER
 from helpers.reference import area_of, build_reference_rows, default_areas_csv, read_reference
 
 __all__ = [
-    "DEFAULT_MONTHS", "DEFAULT_WORKPLACES", "DEMO_SEED", "DENSE_SHARE", "FILE_PREFIX", "INDUSTRIES", "NATIONAL_AREAS",
-    "RAMP",
-    "REFERENCE_COLUMNS", "SCENARIOS", "SYNTHETIC_MARKER", "SYNTHETIC_TEXT", "Plant", "Scenario", "area_of",
-    "build_reference_rows", "cli_demo_data", "default_areas_csv", "ensure_demo_data", "file_name",
-    "generate_demo", "national_reference", "parse_months", "planted_expectations", "read_reference", "true_indicators", "true_stages",
-    "truth_path",
+    "DEFAULT_MONTHS", "DEFAULT_WORKPLACES", "DEMO_SEED", "DENSE_SHARE", "FILE_PREFIX", "INDUSTRIES",
+    "NATIONAL_AREAS", "NATIONAL_MIX", "NATIONAL_WORKPLACES", "RAMP", "REFERENCE_COLUMNS", "SCENARIOS",
+    "SYNTHETIC_MARKER", "SYNTHETIC_TEXT", "Mix", "Plant", "Scenario", "area_of", "build_reference_rows",
+    "cli_demo_data", "default_areas_csv", "ensure_demo_data", "file_name", "generate_demo", "generate_national",
+    "national_areas_path", "national_reference", "parse_months", "planted_expectations", "read_reference",
+    "true_indicators", "true_stages", "truth_path",
 ]
