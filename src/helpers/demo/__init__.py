@@ -26,6 +26,16 @@ What the files contain
   year-on-year changes of unplanted areas stay small and the planted `SCENARIOS` get their stage robustly,
   at any `workplaces` scale (scenario areas have a fixed population).
 
+National scale (`generate_national`, `demo-data --scale national`)
+- `NATIONAL_WORKPLACES` (520,000) workplaces, about 600,000 rows a month with the withdrawn ones, with the
+  synthetic reference of `national.national_reference` (2,185 areas: the real ones of the default reference
+  plus invented ones marked `(가상)`) written beside the raw folder (`national_areas_path`:
+  data/demo/national/dense_areas.csv for data/demo/national/nps) and `groups.NATIONAL_MIX`: about a quarter
+  of the starting workplaces (≈ 130,000) in the areas, area sizes spread, unplanted areas near flat, growing,
+  or declining to 주의/심각 (shares in `groups.Mix`). The planted `SCENARIOS` stay on their real areas.
+- A test can build a big province cheaply: `national_reference(provinces=["41"], areas_per_province={"41":
+  300}, coordinates=False)`, saved as CSV and passed to `generate_demo(..., areas_csv=..., mix=NATIONAL_MIX)`.
+
 Quirks of the real files, deliberately planted (deterministic by seed)
 - exact duplicate rows: max(3, 0.05 % of rows) per file;
 - names with commas and quotes (e.g. `(유)케이비에이치"한솥밥상 다잡수소!"`, written with doubled quotes
