@@ -150,7 +150,10 @@ def test_a_small_closure_is_not_stated_as_the_fact_behind_a_stage():
 def test_many_flagged_areas_are_grouped_by_sigungu_and_the_page_one_list_is_bounded():
     import copy
 
-    ctx = brief.brief_context(decision_panel(), "48", "2026Q3")
+    p = decision_panel()
+    p.decisions = pd.DataFrame([{"quarter": "2026Q2", "area_id": "48-001", "decided_stage": "주의",
+                                 "decided_date": "2026-07-20", "note": ""}])
+    ctx = brief.brief_context(p, "48", "2026Q3")
     params = copy.deepcopy(ctx.params)
     params["brief"].update(table_rows=1, decision_rows=1)
     ctx.__dict__["params"] = params  # the province's parameters, as a regions/48.yaml override would give
@@ -158,6 +161,13 @@ def test_many_flagged_areas_are_grouped_by_sigungu_and_the_page_one_list_is_boun
     assert 'class="by-sigungu"' in table and "사천시" in table and "창원시" in table
     page = brief.decisions_html(ctx)
     assert page.count('<th scope="row">') == 1 and "나머지 1곳은 부록" in page
+
+
+def test_flagged_areas_without_any_decision_are_listed_by_name_not_row_by_row():
+    ctx = brief.brief_context(decision_panel(), "48", "2026Q3")  # no decision recorded at all
+    page = brief.decisions_html(ctx)
+    assert page.count('<th scope="row">') == 1  # the newly flagged 창원 only
+    assert "결정 기록이 없는 주의 이상 지역 1곳" in page and "사천일반산업단지" in page
 
 
 def test_the_workbook_holds_every_brief_table_with_korean_headers(tmp_path):

@@ -302,18 +302,20 @@ def decisions_html(ctx: BriefContext) -> str:
     dec = decision_table(ctx)
     no_call = ctx.params["stages"].get("no_call", "판단유보")
     limit = int(ctx.params.get("brief", {}).get("decision_rows", 40))
+    undecided_only = dec["kinds"] == DECISION_KINDS["undecided"]
+    changed, carried = dec[~undecided_only], dec[undecided_only]
     out = []
+    counts = dec["kinds"].str.split("; ").explode().str.replace(r" \(.*\)$", "", regex=True).value_counts()
+    summary = ", ".join(f"{k} {int(counts.get(k, 0)):,}곳" for k in DECISION_KINDS.values() if counts.get(k, 0))
     if dec.empty:
         out.append('<p class="decision-none"><strong>이번 분기에 새로 결정할 지역이 없습니다</strong> — 새로 위기징후가 '
                    "나타나거나 단계가 높아진 지역이 없고, 제안 단계가 모두 협의회의 기존 결정과 같습니다.</p>")
     else:
-        counts = dec["kinds"].str.split("; ").explode().str.replace(r" \(.*\)$", "", regex=True).value_counts()
-        summary = ", ".join(f"{k} {int(counts.get(k, 0)):,}곳" for k in DECISION_KINDS.values() if counts.get(k, 0))
         out.append(f'<p class="decision-lead"><strong>결정이 필요한 지역 {len(dec):,}곳</strong> ({summary}). '
                    "제안 단계는 모니터링 결과이며 최종 단계는 협의회가 정합니다.</p>")
+    if len(changed):
         rows = []
-        shown = dec.head(limit)
-        for r in shown.itertuples(index=False):
+        for r in changed.head(limit).itertuples(index=False):
             rows.append(
                 f'<tr><th scope="row">{e(r.area_name)}<br><small>{e(r.sigungu)}</small></th>'
                 f'<td data-label="제안 단계">{stage_chip_html(r.stage, ctx.scale)}<br><small>{e(r.kinds)}</small></td>'
@@ -321,9 +323,18 @@ def decisions_html(ctx: BriefContext) -> str:
                 f'<td data-label="협의회 현 결정">{e(r.standing)}</td></tr>')
         out.append('<table class="decisions"><thead><tr><th>밀집지역</th><th>제안 단계</th><th>근거가 된 사실</th>'
                    f"<th>협의회 현 결정</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
-        if len(dec) > limit:
-            out.append(f"<p class=\"sme-muted\">결정이 필요한 지역 가운데 {limit}곳만 보였습니다. 나머지 "
-                       f"{len(dec) - limit:,}곳은 부록(전체 밀집지역 표)과 엑셀 파일의 '결정 요청' 시트에 있습니다.</p>")
+        if len(changed) > limit:
+            out.append(f'<p class="sme-muted">{limit}곳만 보였습니다. 나머지 {len(changed) - limit:,}곳은 부록(전체 '
+                       "밀집지역 표)과 엑셀 파일의 '결정 요청' 시트에 있습니다.</p>")
+    elif len(carried):
+        out.append("<p>새로 위기징후가 나타나거나 단계가 높아진 지역, 협의회 결정과 다른 제안은 없습니다.</p>")
+    if len(carried):
+        items = "".join(
+            f"<li>{stage_chip_html(s, ctx.scale)} {len(names):,}곳: {_name_list(names, 30)}</li>"
+            for s in reversed(ctx.scale) if (names := list(carried.loc[carried['stage'] == s, 'area_name'])))
+        out.append(f'<p class="held-lead"><strong>결정 기록이 없는 주의 이상 지역 {len(carried):,}곳</strong> — 전분기와 '
+                   "같은 단계로 제안되었으나 협의회 결정이 기록되지 않은 지역입니다. 지역별 근거는 아래 표와 부록에 있습니다."
+                   f'</p><ul class="held">{items}</ul>')
     held = held_groups(ctx)
     if held:
         n = sum(len(v) for _, v in held)
