@@ -55,6 +55,9 @@ class PageVisit:
     page_errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
     headings: list[str] = field(default_factory=list)          # h1–h3 texts, in order
+    height: int = 0                                            # the page's full height (px)
+    width: int = 0                                             # its scroll width (px; > viewport = sideways scroll)
+    min_image_scale: float = 0.0                               # smallest drawn/natural width ratio of its images
 
 
 def _as_url(target: str | os.PathLike) -> str:
@@ -118,6 +121,11 @@ def open_page(target: str | os.PathLike, *, screenshot: str | os.PathLike | None
                 visit.title = page.title()
                 visit.text = page.inner_text("body")
                 visit.headings = [h.strip() for h in page.locator("h1, h2, h3").all_inner_texts()]
+                visit.height = int(page.evaluate("document.documentElement.scrollHeight"))
+                visit.width = int(page.evaluate("document.documentElement.scrollWidth"))
+                visit.min_image_scale = float(page.evaluate(
+                    "Math.min(1, ...Array.from(document.images).filter(i => i.naturalWidth > 0)"
+                    ".map(i => i.getBoundingClientRect().width / i.naturalWidth))"))
                 if screenshot:
                     out = Path(screenshot)
                     out.parent.mkdir(parents=True, exist_ok=True)

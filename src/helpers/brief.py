@@ -685,6 +685,11 @@ def figure_html(fig, alt: str, heading: str | None = None, lead: str | None = No
     charts) print at most 85 mm tall so they can share a page. Closes the figure."""
     from helpers.charts import fig_to_html
 
+    fig = fig.figure if hasattr(fig, "figure") and not hasattr(fig, "savefig") else fig
+    notes = [t.get_text() for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)() == "note")
+             if t.get_visible() and t.get_text()]
+    if notes:  # text drawn as SVG paths is invisible to screen readers and search: repeat the notes in alt
+        alt = f"{alt}. " + " ".join(notes)
     parts = [f'<section class="sme-figure-block{" compact" if compact else ""}">']
     if heading:
         parts.append(f"<h2>{e(heading)}</h2>")
