@@ -20,7 +20,7 @@ def large_batch(tmp_path_factory):
     ref.to_csv(areas, index=False)
     raw = root / "nps"
     # Two quarters a year apart plus the quarter before the latest: enough for stages and their changes.
-    demo.generate_demo(raw, workplaces=4000, months=("2025-06", "2026-09"), seed=3, areas_csv=areas,
+    demo.generate_demo(raw, workplaces=4000, months=("2025-04", "2026-09"), seed=3, areas_csv=areas,
                        mix=demo.NATIONAL_MIX)
     out = root / "out"
     manifest = run_quarter(provinces="41", raw_dir=str(raw), areas=str(areas), out=str(out), workers=1,
