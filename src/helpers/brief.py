@@ -145,10 +145,11 @@ def title_html(ctx: BriefContext, issued: str | None = None) -> str:
     return "\n".join(out)
 
 
-def nav_html(ctx: BriefContext, page: str = "brief", previous: str | None = None) -> str:
+def nav_html(ctx: BriefContext, page: str | None = None, previous: str | None = None) -> str:
     """Links between a quarter's pages, as the batch lays them out (outputs/<quarter>/<sido>/…): the
     index, this province's brief, analysis, appendix and Excel files, and the previous quarter's brief
-    (`previous`, a relative link, when the batch found one)."""
+    (`previous`, a relative link, when the batch found one). `page` ('brief', 'appendix') marks the
+    current page; the notebook's nav leaves it open, as the same cell shows in the brief and the analysis."""
     short = codes.SIDO_SHORT[ctx.sido_code]
     items = [("../index.html", f"{quarter_label(ctx.quarter)} 전체 시도"),
              ("brief.html", f"{short} 협의회 보고"), ("appendix.html", "부록: 전체 밀집지역 표"),
@@ -156,7 +157,7 @@ def nav_html(ctx: BriefContext, page: str = "brief", previous: str | None = None
              ("indicators.xlsx", "지표 엑셀")]
     if previous:
         items.append((previous, f"이전 분기({quarter_label(shift_quarter(ctx.quarter, -1))}) 보고"))
-    links = " · ".join(f'<a href="{e(href, quote=True)}"{" aria-current=page" if href == page + ".html" else ""}>'
+    links = " · ".join(f'<a href="{e(href, quote=True)}"{" aria-current=page" if page and href == page + ".html" else ""}>'
                        f"{e(text)}</a>" for href, text in items)
     return f'<nav class="sme-nav" aria-label="관련 문서">{links}</nav>'
 
