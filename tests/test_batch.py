@@ -176,7 +176,9 @@ def test_the_province_notebook_runs_top_to_bottom_on_its_own_without_the_batch(s
     executed = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any("image/png" in o.get("data", {}) for o in outputs)
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert html.count('src="data:image/svg+xml;base64,') >= 5  # trends, map, heatmap, quadrant: sharp SVG
+    assert "협의회 결정 요청" in html and "sme-nav" not in html  # no links outside a batch
 
 
 def test_a_run_is_a_transaction_partial_reruns_keep_the_quarter_whole_and_failures_keep_good_outputs(

@@ -180,7 +180,7 @@ def test_brief_has_no_code_no_prompts_and_only_brief_cells(brief):
 @pytest.mark.slow
 def test_brief_embeds_figures_and_escapes_area_names(brief):
     page = brief.read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 2  # trends, map: nbconvert embeds inline PNGs
+    assert page.count('src="data:image/svg+xml;base64,') == 2  # trends, map: nbconvert embeds inline SVGs
     assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "▲ 주의" in page and "■ 심각" in page
 
