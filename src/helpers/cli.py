@@ -26,8 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="명령", parser_class=_KoreanParser)
 
     d = sub.add_parser("demo-data", help="합성(가상) 국민연금 사업장 월별 파일 생성")
-    d.add_argument("--out", default=None, help="출력 폴더 (기본: data/demo/nps)")
-    d.add_argument("--workplaces", type=int, default=30_000, help="전국 사업장 수 (기본 30000)")
+    d.add_argument("--scale", choices=("demo", "national"), default="demo",
+                   help="규모: demo (기본, 사업장 약 3만 곳, 실제 밀집지역 59곳) 또는 national (사업장 약 52만 곳·월 약 60만 행, "
+                        "합성 밀집지역 2,185곳 기준표 포함)")
+    d.add_argument("--out", default=None, help="출력 폴더 (기본: data/demo/nps, national 은 data/demo/national/nps)")
+    d.add_argument("--workplaces", type=int, default=None, help="전국 사업장 수 (기본 30000, national 은 520000)")
     d.add_argument("--months", default="2024-07:2026-09", help="기간 YYYY-MM:YYYY-MM")
     d.add_argument("--seed", type=int, default=20260930, help="난수 시드")
 

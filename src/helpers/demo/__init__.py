@@ -43,6 +43,8 @@ workplaces are placed with is built and read by `helpers.reference`, outside thi
 - `scenarios`  the planted `SCENARIOS` (`Plant`, `Scenario`, `RAMP`) — the known answers;
 - `tables`     static tables: industries, wages and sizes by tag, name fragments, province shares and codes;
 - `places`     every legal-dong code × road name a workplace can sit at, with addresses and area;
+- `national`   the synthetic national reference (`national_reference`: about 2,185 areas, invented ones
+               marked `(가상)`), for the national scale;
 - `groups`     areas and rest of provinces: their place/industry samplers, sizes, trends and target paths;
 - `world`      the simulation: the first month (`initial_population`) and each next one (`step`);
 - `portal`     a month of the world as the portal's CSV text (codes and province names of that month);
@@ -56,13 +58,18 @@ from helpers.demo.files import (
     DEFAULT_WORKPLACES,
     DEMO_SEED,
     FILE_PREFIX,
+    NATIONAL_WORKPLACES,
     SYNTHETIC_TEXT,
     cli_demo_data,
     ensure_demo_data,
     file_name,
     generate_demo,
+    generate_national,
+    national_areas_path,
     parse_months,
 )
+from helpers.demo.groups import NATIONAL_MIX, Mix
+from helpers.demo.national import NATIONAL_AREAS, national_reference
 from helpers.demo.scenarios import RAMP, SCENARIOS, Plant, Scenario, planted_expectations
 from helpers.demo.tables import DENSE_SHARE, INDUSTRIES
 from helpers.demo.truth import true_indicators, true_stages, truth_path
@@ -70,9 +77,10 @@ from helpers.nps import SYNTHETIC_MARKER
 from helpers.reference import area_of, build_reference_rows, default_areas_csv, read_reference
 
 __all__ = [
-    "DEFAULT_MONTHS", "DEFAULT_WORKPLACES", "DEMO_SEED", "DENSE_SHARE", "FILE_PREFIX", "INDUSTRIES", "RAMP",
-    "REFERENCE_COLUMNS", "SCENARIOS", "SYNTHETIC_MARKER", "SYNTHETIC_TEXT", "Plant", "Scenario", "area_of",
-    "build_reference_rows", "cli_demo_data", "default_areas_csv", "ensure_demo_data", "file_name",
-    "generate_demo", "parse_months", "planted_expectations", "read_reference", "true_indicators", "true_stages",
-    "truth_path",
+    "DEFAULT_MONTHS", "DEFAULT_WORKPLACES", "DEMO_SEED", "DENSE_SHARE", "FILE_PREFIX", "INDUSTRIES",
+    "NATIONAL_AREAS", "NATIONAL_MIX", "NATIONAL_WORKPLACES", "RAMP", "REFERENCE_COLUMNS", "SCENARIOS",
+    "SYNTHETIC_MARKER", "SYNTHETIC_TEXT", "Mix", "Plant", "Scenario", "area_of", "build_reference_rows",
+    "cli_demo_data", "default_areas_csv", "ensure_demo_data", "file_name", "generate_demo", "generate_national",
+    "national_areas_path", "national_reference", "parse_months", "planted_expectations", "read_reference",
+    "true_indicators", "true_stages", "truth_path",
 ]

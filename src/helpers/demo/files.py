@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.demo.groups import NATIONAL_MIX, Mix
+from helpers.demo.national import national_reference
 from helpers.demo.places import build_places
 from helpers.demo.portal import PortalPrinter
 from helpers.demo.scenarios import SCENARIOS
 from helpers.demo.truth import truth_path, truth_series, write_sidecar
 from helpers.demo.world import World
 from helpers.errors import UserError
+from helpers.files import write_atomic
 from helpers.nps import SYNTHETIC_MARKER
 from helpers.params import resolve_path
 from helpers.periods import month_range
@@ -27,6 +30,7 @@ from helpers.reference import default_areas_csv, read_reference
 
 DEMO_SEED = 20260930
 DEFAULT_WORKPLACES = 30_000
+NATIONAL_WORKPLACES = 520_000  # about 600,000 rows a month with the withdrawn ones, like the real files
 DEFAULT_MONTHS: tuple[str, str] = ("2024-07", "2026-09")
 FILE_PREFIX = "국민연금공단_국민연금 가입 사업장 내역_"
 SYNTHETIC_TEXT = "이 폴더의 국민연금 가입 사업장 파일은 시험·시연용 합성(가상) 자료입니다. 실제 사업장 정보가 아닙니다.\n"
@@ -65,7 +69,7 @@ def parse_months(text: str) -> tuple[str, str]:
 
 def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLACES,
                   months: tuple[str, str] = DEFAULT_MONTHS, seed: int = DEMO_SEED,
-                  areas_csv: str | os.PathLike | None = None) -> list[Path]:
+                  areas_csv: str | os.PathLike | None = None, mix: Mix | None = None) -> list[Path]:
     """Write synthetic monthly NPS files (one per month) to `out_dir`; returns their paths in month order.
 
     Earlier demo files of the same naming pattern in `out_dir` are removed first; `SYNTHETIC.txt` is
@@ -78,7 +82,7 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
     _refuse_folder_of_real_files(out)
     out.mkdir(parents=True, exist_ok=True)
     ref = read_reference(areas_csv)
-    world = World(ref, build_places(ref), workplaces, month_range(start, end), seed)
+    world = World(ref, build_places(ref), workplaces, month_range(start, end), seed, mix)
     world.initial_population()
     for old in out.glob(f"{FILE_PREFIX}*.csv"):
         old.unlink()
@@ -87,11 +91,31 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
     write_sidecar(out, {
         "synthetic": True, "seed": seed, "workplaces": workplaces, "months": [start, end],
         "areas_csv": str(Path(areas_csv) if areas_csv else default_areas_csv()),
+        **({"mix": asdict(mix)} if mix and mix != Mix() else {}),
         "files": stats,
         "scenarios": [{k: v for k, v in asdict(s).items() if k != "plant"} for s in SCENARIOS],
         "truth": truth_series(world, tallies),
     })
     return paths
+
+
+def national_areas_path(out_dir: str | os.PathLike) -> Path:
+    """The national set's reference: `dense_areas.csv` beside its raw folder (data/demo/national/)."""
+    return Path(out_dir).resolve().parent / "dense_areas.csv"
+
+
+def generate_national(out_dir: str | os.PathLike, workplaces: int = NATIONAL_WORKPLACES,
+                      months: tuple[str, str] = DEFAULT_MONTHS, seed: int = DEMO_SEED) -> tuple[list[Path], Path]:
+    """The national-scale set: `national_reference(seed)` written to `national_areas_path(out_dir)`, then
+    `generate_demo` with it and `NATIONAL_MIX` (about 130,000 of the workplaces inside the areas, mixed trends).
+    Returns the monthly files and the reference's path."""
+    out = Path(out_dir)
+    _refuse_folder_of_real_files(out)
+    areas = national_areas_path(out)
+    if areas.is_file() and "(가상)" not in areas.read_text(encoding="utf-8-sig", errors="replace"):
+        raise UserError(f"{areas} 는 합성 전국 기준표가 아닌 것 같아 덮어쓰지 않습니다. 다른 --out 폴더를 지정하세요.")
+    write_atomic(areas, national_reference(seed).to_csv(index=False).encode("utf-8"))
+    return generate_demo(out, workplaces=workplaces, months=months, seed=seed, areas_csv=areas, mix=NATIONAL_MIX), areas
 
 
 def _refuse_folder_of_real_files(out: Path) -> None:
@@ -188,13 +212,21 @@ def ensure_demo_data(out_dir: str | os.PathLike | None = None) -> Path:
 
 
 def cli_demo_data(args) -> int:
-    """`python -m helpers demo-data`: write the synthetic files and print a Korean summary."""
+    """`python -m helpers demo-data [--scale demo|national]`: write the synthetic files, print a Korean summary."""
     months = parse_months(getattr(args, "months", None) or f"{DEFAULT_MONTHS[0]}:{DEFAULT_MONTHS[1]}")
-    out = resolve_path(getattr(args, "out", None), "demo_dir")
-    workplaces = int(getattr(args, "workplaces", None) or DEFAULT_WORKPLACES)
+    national = getattr(args, "scale", None) == "national"
+    if getattr(args, "out", None):
+        out = resolve_path(args.out, "demo_dir")
+    else:
+        out = resolve_path(None, "demo_dir")
+        out = out.parent / "national" / "nps" if national else out
+    workplaces = int(getattr(args, "workplaces", None) or (NATIONAL_WORKPLACES if national else DEFAULT_WORKPLACES))
     seed = DEMO_SEED if getattr(args, "seed", None) is None else int(args.seed)
     t0 = time.perf_counter()
-    paths = generate_demo(out, workplaces=workplaces, months=months, seed=seed)
+    if national:
+        paths, areas = generate_national(out, workplaces=workplaces, months=months, seed=seed)
+    else:
+        paths = generate_demo(out, workplaces=workplaces, months=months, seed=seed)
     secs = time.perf_counter() - t0
     truth = json.loads(truth_path(out).read_text(encoding="utf-8"))
     rows = sum(f["rows"] for f in truth["files"])
@@ -204,4 +236,17 @@ def cli_demo_data(args) -> int:
     print(f"  소요 시간: {secs:.1f}초 (파일당 {secs / max(1, len(paths)):.2f}초)")
     print(f"  출력 폴더: {out}")
     print(f"  심어 둔 시나리오와 파일별 특성: {truth_path(out)}")
+    if national:
+        n_areas = sum(u["level"] == "area" for u in truth["truth"]["units"].values())
+        print(f"  전국 규모 합성 밀집지역 기준표 ({n_areas:,}곳, 가상 지역은 이름에 '(가상)'): {areas}")
+        print("  이 자료로 분기 실행:")
+        print(f"    python -m helpers run --raw-dir {_shown(out)} --areas {_shown(areas)}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working folder when it lies inside it (for a command to copy)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -8,6 +8,8 @@ trend (a few areas a mild decline); the planted `SCENARIOS` set their own (`scen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -29,6 +31,25 @@ from helpers.demo.tables import (
     TYPE_WEIGHT,
 )
 from helpers.periods import month_index
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How many workplaces sit in areas, how area sizes spread and where unplanted areas head.
+
+    The default (`Mix()`) is the demo's: `DENSE_SHARE`, sizes by type weight, steady growth with about 12 %
+    mild declines, and no extra draws (so its files stay byte-identical). `NATIONAL_MIX` spreads sizes
+    (lognormal factor, σ `size_sigma`) and gives unplanted areas a mix like the real one (`national`):
+    70 % near flat (−2 … +3 %/yr), 12 % growing (+4 … +10 %/yr), 12 % mild decline (−5.5 … −8.5 % over
+    `RAMP`, 주의), 6 % steep decline (−12 … −25 % employees, −6 … −12 % workplaces over `RAMP`, 심각).
+    """
+
+    dense_share: float = DENSE_SHARE
+    size_sigma: float = 0.0
+    national: bool = False
+
+
+NATIONAL_MIX = Mix(dense_share=0.25, size_sigma=0.8, national=True)
 
 
 class Sampler:
@@ -54,8 +75,9 @@ class Groups:
     `frozen`; and the samplers of a new workplace's place and industry. `scen`: the planted scenarios whose
     area is in the reference."""
 
-    def __init__(self, ref: pd.DataFrame, places: Places, n: int, rng: np.random.Generator):
+    def __init__(self, ref: pd.DataFrame, places: Places, n: int, rng: np.random.Generator, mix: Mix | None = None):
         self.ref = ref
+        self.mix = mix or Mix()
         self.A = len(ref)
         self.sidos = sorted(codes.SIDO_NAMES)
         self.G = self.A + len(self.sidos)
@@ -63,7 +85,7 @@ class Groups:
         self.sido = np.array(list(ref["sido_code"]) + self.sidos, dtype=object)
         self.place_sampler = self._place_sampler(places)
         self.ind_sampler = self._industry_sampler()
-        self.size0 = self._initial_sizes(n)
+        self.size0 = self._initial_sizes(n, rng)
         self._draw_paths(rng)
         self.frozen = np.array([aid in self.scen and self.scen[aid].plant.frozen for aid in ref["area_id"]]
                                + [False] * len(self.sidos))
@@ -119,16 +141,19 @@ class Groups:
             weights.append(w / per_tag[TAG_OF_IND])
         return Sampler(items, weights)
 
-    def _initial_sizes(self, n: int) -> np.ndarray:
-        """Workplaces per group at the start: fixed for scenario areas, else `DENSE_SHARE` of `n` over the
-        areas by type weight, the rest over the provinces by their share (areas without places get none)."""
-        ref, A = self.ref, self.A
+    def _initial_sizes(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Workplaces per group at the start: fixed for scenario areas, else the mix's dense share of `n` over
+        the areas by type weight (times a lognormal spread in the national mix), the rest over the provinces
+        by their share (areas without places get none)."""
+        ref, A, share = self.ref, self.A, self.mix.dense_share
         size = np.zeros(self.G, dtype=np.int64)
         wts = np.array([BIG_AREAS.get(aid, TYPE_WEIGHT.get(kind, 1.0))
                         for aid, kind in zip(ref["area_id"], ref["area_type"])])
+        if self.mix.size_sigma:
+            wts = wts * rng.lognormal(0.0, self.mix.size_sigma, A)
         fixed = np.array([self.scen[aid].plant.workplaces is not None if aid in self.scen else False
                           for aid in ref["area_id"]])
-        dense_total = max(0, round(n * DENSE_SHARE) - sum(self.scen[a].plant.workplaces or 0 for a in self.scen))
+        dense_total = max(0, round(n * share) - sum(self.scen[a].plant.workplaces or 0 for a in self.scen))
         free = wts * ~fixed
         size[:A] = np.maximum(10, np.round(dense_total * free / max(free.sum(), 1e-9))).astype(int)
         for a, aid in enumerate(ref["area_id"]):
@@ -138,7 +163,7 @@ class Groups:
                 size[a] = 0
         tot_share = sum(PROVINCE_SHARE.values())
         for k, s in enumerate(self.sidos):
-            size[A + k] = max(60, round(n * (1 - DENSE_SHARE) * PROVINCE_SHARE[s] / tot_share))
+            size[A + k] = max(60, round(n * (1 - share) * PROVINCE_SHARE[s] / tot_share))
         return size
 
     def _draw_paths(self, rng: np.random.Generator) -> None:
@@ -152,6 +177,22 @@ class Groups:
         self.tr_e[self.A:] = rng.uniform(0.005, 0.025, len(self.sidos))
         for aid, sc in self.scen.items():
             self._plant_scenario(self.index_of(aid), sc)
+        if self.mix.national:
+            self._plant_national_mix(rng)
+
+    def _plant_national_mix(self, rng: np.random.Generator) -> None:
+        """Unplanted areas: near flat, growing, mild or steep decline (shares and ranges in `Mix`)."""
+        free = np.array([aid not in self.scen for aid in self.ref["area_id"]])
+        k = int(free.sum())
+        kind = rng.choice(4, size=k, p=[0.70, 0.12, 0.12, 0.06])
+        e, w = np.zeros(k), np.zeros(k)
+        tr_e = np.select([kind == 0, kind == 1], [rng.uniform(-0.02, 0.03, k), rng.uniform(0.04, 0.10, k)], 0.0)
+        tr_w = np.select([kind == 0, kind == 1], [rng.uniform(-0.01, 0.02, k), rng.uniform(0.02, 0.05, k)], 0.0)
+        e = np.where(kind == 2, rng.uniform(-0.085, -0.055, k), e)
+        e = np.where(kind == 3, rng.uniform(-0.25, -0.12, k), e)
+        w = np.where(kind == 3, rng.uniform(-0.12, -0.06, k), w)
+        idx = np.flatnonzero(free)
+        self.tr_e[idx], self.tr_w[idx], self.eff_e[idx], self.eff_w[idx] = tr_e, tr_w, e, w
 
     def _plant_mild_declines(self, rng: np.random.Generator) -> None:
         """About 12 % of the unplanted areas lose 6.5–8.5 % of their employees over RAMP."""

@@ -126,7 +126,7 @@ ROAD_SUFFIXES = ("로", "길", "대로", "중앙로", "윗로", "안길", "남�
 # Sizing: share of workplaces inside dense areas, area-type weights; industry mix of areas by specialty.
 DENSE_SHARE = 0.20  # share of (scaled) workplaces placed inside dense areas
 TYPE_WEIGHT = {"국가산업단지": 3.0, "일반산업단지": 1.3, "도시첨단산업단지": 0.7, "농공단지": 0.35,
-               "벤처기업육성촉진지구": 0.9, "자유무역지역": 0.8, "첨단과학기술단지": 0.7}
+               "벤처기업육성촉진지구": 0.9, "자유무역지역": 0.8, "첨단과학기술단지": 0.7, "벤처기업집적시설": 0.4}
 BIG_AREAS = {"11-001": 3.0, "41-001": 2.5, "41-002": 2.5, "28-001": 1.8, "47-001": 1.5, "48-001": 1.5}
 AREA_SPECIALTY = {
     "48-003": ["ship"], "48-004": ["ship"], "31-001": ["ship", "auto", "chem"], "31-002": ["steel", "chem"],
@@ -134,7 +134,7 @@ AREA_SPECIALTY = {
     "48-001": ["mach", "elec", "auto"], "52-001": ["auto", "mach"], "52-004": ["food"], "28-002": ["mach", "elec"],
     "27-001": ["metal", "mach", "auto"], "41-001": ["metal", "mach", "plastic"], "41-002": ["metal", "chem"],
 }
-KNOWLEDGE_TYPES = ("도시첨단산업단지", "벤처기업육성촉진지구", "첨단과학기술단지")
+KNOWLEDGE_TYPES = ("도시첨단산업단지", "벤처기업육성촉진지구", "첨단과학기술단지", "벤처기업집적시설")
 MANUF_TAGS = ("food", "textile", "paper", "chem", "plastic", "steel", "metal", "mach", "elec", "auto", "ship")
 OUTSIDE_MIX = {"rest": 18, "retail": 14, "trade": 10, "health": 7, "const": 7, "prof": 6, "bizsvc": 5,
                "edu": 5, "personal": 5, "trans": 5, "repair": 3, "it": 4, "metal": 2, "mach": 2,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.demo.groups import Groups
+from helpers.demo.groups import Groups, Mix
 from helpers.demo.places import Places
 from helpers.demo.tables import (
     CORP_FORMS,
@@ -74,10 +74,11 @@ class World:
     Months are offsets `t` into `months`.
     """
 
-    def __init__(self, ref: pd.DataFrame, places: Places, n: int, months: list[str], seed: int):
+    def __init__(self, ref: pd.DataFrame, places: Places, n: int, months: list[str], seed: int,
+                 mix: Mix | None = None):
         self.ref, self.pl, self.months = ref, places, months
         self.rng = np.random.default_rng(seed)
-        self.groups = Groups(ref, places, n, self.rng)
+        self.groups = Groups(ref, places, n, self.rng, mix)
         self.cols: dict[str, np.ndarray] = {}
         self.keys: set[tuple[str, str, str]] = set()
 
@@ -119,8 +120,10 @@ class World:
         """One large employer (300–3,000) in each national complex, not in fixed-population scenario areas."""
         scen = self.groups.scen
         for a, (aid, kind) in enumerate(zip(self.ref["area_id"], self.ref["area_type"])):
+            if kind != "국가산업단지":
+                continue
             sel = np.flatnonzero(w["group"] == a)
-            if kind == "국가산업단지" and len(sel) and not (aid in scen and scen[aid].plant.workplaces):
+            if len(sel) and not (aid in scen and scen[aid].plant.workplaces):
                 i = sel[np.argmax(w["members"][sel])]
                 w["members"][i] = max(w["members"][i], int(np.exp(self.rng.uniform(np.log(300), np.log(3000)))))
 
@@ -278,11 +281,16 @@ class World:
         close |= s.active & s.steered & ~c["special"] & (self.rng.random(s.n) < hazard)
         w_after = np.bincount(c["group"][s.active & s.steered & ~close], minlength=self.groups.G)
         excess = np.round(w_after - target_w).astype(int)
-        for g in np.flatnonzero(excess > 0):
-            cand = np.flatnonzero((c["group"] == g) & s.active & s.steered & ~close & ~c["special"]
-                                  & (s.members < 50))
-            if len(cand):
-                close[self.rng.choice(cand, size=min(excess[g], len(cand)), replace=False)] = True
+        over = np.flatnonzero(excess > 0)
+        if len(over):
+            # candidates of every group at once, each group's in row order (one pass, not one per group)
+            idx = np.flatnonzero(s.active & s.steered & ~close & ~c["special"] & (s.members < 50))
+            idx = idx[np.argsort(c["group"][idx], kind="stable")]
+            lo = np.searchsorted(c["group"][idx], over, side="left")
+            hi = np.searchsorted(c["group"][idx], over, side="right")
+            for g, i, j in zip(over, lo, hi):
+                if j > i:
+                    close[self.rng.choice(idx[i:j], size=min(excess[g], j - i), replace=False)] = True
         return close
 
     def _choose_reregistrations(self, t: int, s: _MonthStart) -> np.ndarray:
