@@ -40,7 +40,10 @@ lab: $(STAMP)
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}, "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' > $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
 	$(BIN)/jupyter lab $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) --ServerApp.root_dir=notebooks --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.extension_manager=readonly $(LAB_ARGS)
 
+# bench_national: cold ingest, full batch, unchanged rerun and peak memory on the national-scale set (generated
+# into data/demo/national on first use), against the targets; bench/results/national.json.
 bench: $(STAMP)
+	$(BIN)/python bench/bench_national.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_charts.py

@@ -195,8 +195,9 @@ def test_a_run_is_a_transaction_partial_reruns_keep_the_quarter_whole_and_failur
                  if line.startswith("2026Q3,26,")]
     assert stages_26 and first_ids["26"] == first_ids["48"] == first["run_id"]
 
-    # --provinces 48 (as after recording a decision): 48 is redone, 26 stays whole in every quarter file
-    assert main(["run", "--provinces", "48", *args]) == 0
+    # --provinces 48 --force (inputs unchanged, so only --force redoes it): 48 is redone, 26 stays whole in
+    # every quarter file
+    assert main(["run", "--provinces", "48", "--force", *args]) == 0
     second = json.loads((q / "manifest.json").read_text(encoding="utf-8"))
     ids = {p["sido_code"]: p["run_id"] for p in second["provinces"]}
     assert set(ids) == {"26", "48"} and ids["26"] == first_ids["26"] and ids["48"] == second["run_id"] != first["run_id"]

@@ -65,11 +65,14 @@ def load_reference(path: str | Path) -> pd.DataFrame:
 
     rows, errors = [], []
     seen: dict[str, int] = {}
+    # The crosswalk and the known codes once for all rows (2,185 rows × a lookup that checks params/ files
+    # cost seconds).
+    cw, known = codes.crosswalk(), codes.known_code_prefixes()
     for i, rec in enumerate(df.to_dict("records")):
         line = i + 2  # header is line 1
         where = f"{path.name} {line}행 (area_id={rec['area_id'] or '없음'})"
         try:
-            rows.append(_reference_row(rec, where, line, seen))
+            rows.append(_reference_row(rec, where, line, seen, cw, known))
         except UserError as e:
             errors.append(str(e))
     if errors:  # every bad row at once: a reference of 2,185 areas is fixed in one pass
@@ -80,8 +83,10 @@ def load_reference(path: str | Path) -> pd.DataFrame:
     return out.sort_values("area_id", kind="stable").reset_index(drop=True)
 
 
-def _reference_row(rec: dict, where: str, line: int, seen: dict[str, int]) -> dict:
-    """One validated reference row (codes moved forward), or a Korean UserError naming the row."""
+def _reference_row(rec: dict, where: str, line: int, seen: dict[str, int], cw: codes.Crosswalk,
+                   known: frozenset[str]) -> dict:
+    """One validated reference row (codes moved forward with `cw`, checked against the `known` boundary
+    codes), or a Korean UserError naming the row."""
     aid = rec["area_id"]
     if not aid:
         raise UserError(f"{where}: area_id 가 비어 있습니다.")
@@ -97,23 +102,23 @@ def _reference_row(rec: dict, where: str, line: int, seen: dict[str, int]) -> di
     for p in prefixes:
         if not (p.isdigit() and len(p) in (8, 10)):
             raise UserError(f"{where}: 법정동코드 '{p}' 는 8자리 또는 10자리 숫자여야 합니다.")
-        new = codes.to_current(p)
+        new = cw.to_current(p)
         if new != p:
             warnings.warn(f"{where}: 옛 법정동코드 {p} 를 현행 코드 {new} 로 바꿔 적용합니다.",
                           ReferenceWarning, stacklevel=2)
-        if not codes.is_known_code(new):
+        if not codes.is_known_code(new, known):
             raise UserError(f"{where}: 법정동코드 '{p}' 는 어떤 경계 자료에도 없는 코드입니다.")
         current.append(new)
-    sido = codes.to_current(rec["sido_code"]) if rec["sido_code"] else current[0][:2]
+    sido = cw.to_current(rec["sido_code"]) if rec["sido_code"] else current[0][:2]
     if sido != rec["sido_code"] and rec["sido_code"]:
         warnings.warn(f"{where}: 옛 시도코드 {rec['sido_code']} 를 {sido} 로 바꿔 적용합니다.",
                       ReferenceWarning, stacklevel=2)
-    if sido not in codes.SIDO_NAMES:
+    if sido not in cw.current:
         raise UserError(f"{where}: 시도코드 '{rec['sido_code']}' 를 알 수 없습니다.")
     wrong = [p for p in current if p[:2] != sido]
     if wrong:
         raise UserError(f"{where}: 시도코드 {sido} 와 법정동코드 {', '.join(wrong)} 의 시도가 다릅니다.")
-    sigungu = codes.to_current(rec["sigungu_code"]) if rec["sigungu_code"] else current[0][:5]
+    sigungu = cw.to_current(rec["sigungu_code"]) if rec["sigungu_code"] else current[0][:5]
     lat = pd.to_numeric(rec["lat"], errors="coerce") if rec["lat"] else np.nan
     lon = pd.to_numeric(rec["lon"], errors="coerce") if rec["lon"] else np.nan
     if (rec["lat"] and not 32 <= lat <= 39.5) or (rec["lon"] and not 124 <= lon <= 132):

@@ -27,8 +27,8 @@ import pandas as pd
 from helpers import codes
 from helpers.errors import UserError
 from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
-from helpers.files import sha256_file, write_atomic
-from helpers.panel import Panel
+from helpers.files import digest, sha256_file, source_digest, write_atomic
+from helpers.panel import DECISION_COLUMNS, Panel
 from helpers.params import Config, load_config
 from helpers.periods import check_quarter
 from helpers.stages import province_stages, stages_csv_bytes
@@ -56,6 +56,8 @@ class ProvinceResult:
     run_id: str = ""  # the run that produced the outputs in the province's folder
     stale: bool = False  # this run failed; the folder still holds the earlier good outputs of `run_id`
     warnings: list[str] = field(default_factory=list)  # e.g. a PDF that could not be printed
+    reused: bool = False  # inputs unchanged since `run_id`: its outputs were kept, the notebook not run
+    input_key: str = ""  # digest of the province's inputs (`province_key`)
 
 
 def parse_provinces(value: str | None) -> list[str]:
@@ -152,6 +154,11 @@ class QuarterRun:
     previous: dict[str, dict] = field(default_factory=dict)  # sido → its entry in the last manifest
     lock: object = None  # the open lock file, held for the whole run
     issued: str = field(default_factory=lambda: datetime.now().date().isoformat())  # the briefs' issue date
+    force: bool = False  # --force: run everything again, reuse nothing
+    previous_manifest: dict = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # sido → province input key; "index" → the index page's
+    index_reused: bool = False
 
     @property
     def staging(self) -> Path:
@@ -160,9 +167,10 @@ class QuarterRun:
 
 
 def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None, areas: str | None,
-                out: str | None, workers: int | None) -> QuarterRun:
+                out: str | None, workers: int | None, force: bool = False) -> QuarterRun:
     """Check the arguments, read the configuration once, build the panel (with the decisions in force) and
-    save it where every province notebook reads it."""
+    save it where every province notebook reads it. The panel an earlier run saved under the output folder
+    is loaded instead of computed when it comes from the same inputs (not with `force`)."""
     t0 = time.perf_counter()
     sidos = parse_provinces(provinces)
     quarter = check_quarter(quarter)
@@ -171,11 +179,13 @@ def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None,
         raise UserError("시도별 설정 파일에 고칠 곳이 있어 실행하지 않았습니다:\n"
                         + "\n".join(config.region_errors[s] for s in sorted(config.region_errors)))
     areas_path = config.path("areas", areas)
-    panel = open_panel(raw_dir, areas_path, config)
+    out_root = config.path("outputs", out)
+    saved = [] if force else ([out_root / quarter / "_panel"] if quarter else sorted(out_root.glob("*/_panel"), reverse=True))
+    panel = open_panel(raw_dir, areas_path, config, reuse=saved)
     for w in panel.warnings():  # before the long part, so an operator can stop a run on broken data
         print(f"경고: {w}", file=sys.stderr)
     quarter = pick_quarter(panel, quarter)
-    out_q = config.path("outputs", out) / quarter
+    out_q = out_root / quarter
     try:
         out_q.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -189,9 +199,12 @@ def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None,
         lock.close()
         raise
     run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+    previous = _previous_manifest(out_q)
     return QuarterRun(quarter, sidos, config, Path(panel.source), areas_path, panel, out_q, panel_dir,
                       config.root / "notebooks", max(1, workers or os.cpu_count() or 1),
-                      time.perf_counter() - t0, run_id, _previous_provinces(out_q), lock)
+                      time.perf_counter() - t0, run_id,
+                      {p["sido_code"]: p for p in previous.get("provinces", []) if isinstance(p, dict) and "sido_code" in p},
+                      lock, force, previous, _versions())
 
 
 def _lock_quarter(out_q: Path):
@@ -218,13 +231,85 @@ def _lock_quarter(out_q: Path):
     return f
 
 
-def _previous_provinces(out_q: Path) -> dict[str, dict]:
-    """The provinces of the quarter's last manifest (sido → entry), to keep what this run does not redo."""
+def _previous_manifest(out_q: Path) -> dict:
+    """The quarter's last manifest, to keep what this run does not redo; {} when none or unreadable."""
     try:
         manifest = json.loads((out_q / "manifest.json").read_text(encoding="utf-8"))
-        return {p["sido_code"]: p for p in manifest.get("provinces", [])}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("provinces", []), list) else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reuse: what an unchanged rerun keeps
+
+
+def province_key(run: QuarterRun, sido_code: str) -> str:
+    """Digest of everything a province's outputs come from: the panel's data key (raw files, reference,
+    default parameters, code), the quarter, the province's parameters (defaults + its regions file), the
+    council decisions on its areas, the notebook, the package's code and versions, and the kernel."""
+    ref = run.panel.reference
+    areas = set(ref.loc[ref["sido_code"] == sido_code, "area_id"])
+    dec = run.panel.decisions
+    return digest({
+        "panel": run.panel.key, "quarter": run.quarter, "sido_code": sido_code, "synthetic": run.panel.synthetic,
+        "params": run.config.params_for(sido_code),
+        "decisions": dec[dec["area_id"].isin(areas)][DECISION_COLUMNS].to_dict("records"),
+        "notebook": _notebook_hash(run, "regional_monitoring.ipynb"), "code": source_digest(),
+        "versions": run.versions, "kernel": sys.executable,
+    })
+
+
+def _notebook_hash(run: QuarterRun, name: str) -> str:
+    path = run.notebooks / name
+    return sha256_file(path) if path.is_file() else ""
+
+
+def reuse_provinces(run: QuarterRun) -> dict[str, ProvinceResult]:
+    """The provinces whose earlier outputs are up to date (sido → result marked `reused`). Reused only when
+    the last run of that province succeeded with the same input key, its files are all still there and
+    stages.csv still holds its rows; never with `--force`, never after a failure, never without a key
+    (nothing is read but the manifest, stages.csv and the files' existence)."""
+    run.keys = {s: province_key(run, s) for s in run.sidos}
+    if run.force or not run.panel.key:
+        return {}
+    rows = _stage_rows_per_province(run.out_q / "stages.csv")
+    out = {}
+    for s in run.sidos:
+        prev = run.previous.get(s) or {}
+        files = prev.get("files") or {}
+        if (prev.get("status") != "ok" or prev.get("stale") or prev.get("input_key") != run.keys[s] or not files
+                or not all((run.out_q / f).is_file() for f in files.values())
+                or rows.get(s, 0) != sum((prev.get("counts") or {}).values())):
+            continue
+        out[s] = ProvinceResult(s, codes.SIDO_NAMES[s], "ok", counts=dict(prev.get("counts") or {}), files=dict(files),
+                                run_id=prev.get("run_id", ""), reused=True, input_key=run.keys[s])
+    return out
+
+
+def _stage_rows_per_province(path: Path) -> dict[str, int]:
+    """Rows of stages.csv per sido code ({} when there is no table)."""
+    if not path.is_file():
+        return {}
+    out: dict[str, int] = {}
+    for line in _csv_lines(path.read_bytes())[1]:
+        s = _row_key(line)[0]
+        out[s] = out.get(s, 0) + 1
+    return out
+
+
+def index_key(run: QuarterRun, provinces: list[dict]) -> str:
+    """Digest of what the index page shows: the panel's data, every province's parameters (their stage
+    scales) and the council decisions, each province's entry (status, files, run, error), the overview
+    notebook, the code and versions."""
+    shown = [{k: p.get(k) for k in ("sido_code", "name", "status", "files", "error", "run_id", "stale")}
+             for p in provinces]
+    return digest({
+        "panel": run.panel.key, "quarter": run.quarter, "synthetic": run.panel.synthetic,
+        "params": run.config.to_dict(), "decisions": run.panel.decisions[DECISION_COLUMNS].to_dict("records"),
+        "provinces": shown, "notebook": _notebook_hash(run, "national_overview.ipynb"), "code": source_digest(),
+        "versions": run.versions, "kernel": sys.executable,
+    })
 
 
 def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = None
@@ -235,7 +320,8 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
 
     from helpers.report import export_html
 
-    res = ProvinceResult(sido_code, codes.SIDO_NAMES[sido_code], run_id=run.run_id)
+    res = ProvinceResult(sido_code, codes.SIDO_NAMES[sido_code], run_id=run.run_id,
+                         input_key=run.keys.get(sido_code, ""))
     t0 = time.perf_counter()
     stage_dir = run.staging / sido_code
     shutil.rmtree(stage_dir, ignore_errors=True)
@@ -338,17 +424,19 @@ def _short_error(exc: BaseException) -> str:
     return f"{name}: {value}".strip()[:500]
 
 
-def run_provinces(run: QuarterRun, progress: bool) -> tuple[dict[str, ProvinceResult], dict[str, pd.DataFrame],
-                                                          list[WarmKernel]]:
-    """Every province notebook, `run.workers` at a time, each worker on one warm kernel. Returns the results,
-    the stage tables of the provinces that succeeded, and the kernels (still alive, for the index page)."""
+def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = None
+                  ) -> tuple[dict[str, ProvinceResult], dict[str, pd.DataFrame], list[WarmKernel]]:
+    """The province notebooks of `sidos` (default: the run's), `run.workers` at a time, each worker on one
+    warm kernel. Returns the results, the stage tables of the provinces that succeeded, and the kernels
+    (still alive, for the index page; none when there was nothing to run)."""
+    sidos = run.sidos if sidos is None else sidos
     bar = None
-    if progress:
+    if progress and sidos:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(run.sidos), desc=f"{run.quarter} 시도별 실행", unit="시도", file=sys.stderr)
+        bar = tqdm(total=len(sidos), desc=f"{run.quarter} 시도별 실행", unit="시도", file=sys.stderr)
     todo: queue.Queue[str] = queue.Queue()
-    for s in run.sidos:
+    for s in sidos:
         todo.put(s)
     lock = threading.Lock()
     results: dict[str, ProvinceResult] = {}
@@ -377,7 +465,7 @@ def run_provinces(run: QuarterRun, progress: bool) -> tuple[dict[str, ProvinceRe
                     bar.update(1)
 
     with ThreadPoolExecutor(max_workers=run.workers) as pool:
-        for f in [pool.submit(worker) for _ in range(min(run.workers, len(run.sidos)))]:
+        for f in [pool.submit(worker) for _ in range(min(run.workers, len(sidos)))]:
             f.result()
     if bar:
         bar.close()
@@ -397,8 +485,14 @@ def write_stage_table(run: QuarterRun, tables: dict[str, pd.DataFrame]) -> None:
         return
     header, rows = _csv_lines(text) if text else (kept[0], [])
     merged = sorted(rows + (kept[1] if kept else []), key=_row_key)
-    write_atomic(run.out_q / "stages.csv", "\ufeff".encode() + (header + "".join(merged)).encode("utf-8"))
-    write_stage_workbook(run.out_q / "stages.csv", run.out_q / "stages.xlsx", run.quarter, run.panel.synthetic)
+    data = "\ufeff".encode() + (header + "".join(merged)).encode("utf-8")
+    path = run.out_q / "stages.csv"
+    xlsx = run.out_q / "stages.xlsx"
+    changed = not (path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data)
+    if changed:
+        write_atomic(path, data)  # an unchanged table keeps its file (and modification time)
+    if changed or not xlsx.is_file():
+        write_stage_workbook(path, xlsx, run.quarter, run.panel.synthetic)
 
 
 def write_stage_workbook(csv_path: Path, xlsx_path: Path, quarter: str, synthetic: bool) -> Path:
@@ -439,12 +533,19 @@ def _earlier_rows(path: Path, keep) -> tuple[str, list[str]] | tuple:
 
 def write_index_page(run: QuarterRun, results: dict[str, ProvinceResult], kernel: WarmKernel | None = None) -> str:
     """index.html from notebooks/national_overview.ipynb (exported like a brief), given the provinces'
-    results as a parameter; when that fails, the same sections as a plain page. '' or the error."""
-    import papermill as pm
+    results as a parameter; when that fails, the same sections as a plain page. '' or the error. The page of
+    the last run stays when what it shows is unchanged (`index_key`)."""
+    provinces = _all_provinces(run, results)
+    run.keys["index"] = index_key(run, provinces)
+    prev = run.previous_manifest
+    if (not run.force and run.panel.key and prev.get("index_key") == run.keys["index"] and not prev.get("index_error")
+            and (run.out_q / "index.html").is_file()):
+        run.index_reused = True
+        return ""
+    import papermill as pm  # imported only when something runs: papermill alone takes seconds to import
 
     from helpers.report import export_html
 
-    provinces = _all_provinces(run, results)
     executed = run.out_q / "_panel" / "national_overview.ipynb"
     try:
         extra = {"km": kernel.get()} if kernel is not None else {}
@@ -487,11 +588,16 @@ def build_manifest(run: QuarterRun, results: dict[str, ProvinceResult], index_er
             "decisions": _file_fact(run.config.path("decisions")),
         },
         "parameters": _params_as_used(run),
-        "versions": _versions(),
+        "versions": run.versions,
         "data_warnings": panel.warnings(),
         "data_breaks": panel.data_breaks.to_dict("records"),
         "run_id": run.run_id,
+        "force": run.force,
+        "panel_key": panel.key,
+        "panel_reused": panel.reused,
         "provinces": _all_provinces(run, results),
+        "index_key": run.keys.get("index", ""),
+        "index_reused": run.index_reused,
         "index_error": index_error,
         "failed": [s for s in run.sidos if results[s].status != "ok"],
     }
@@ -506,13 +612,18 @@ def _all_provinces(run: QuarterRun, results: dict[str, ProvinceResult]) -> list[
 
 def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_dir: str | None = None,
                 areas: str | None = None, out: str | None = None, workers: int | None = None,
-                progress: bool = True) -> dict:
-    """Run the quarterly batch; return the manifest (also written to outputs/<quarter>/manifest.json)."""
+                progress: bool = True, force: bool = False) -> dict:
+    """Run the quarterly batch; return the manifest (also written to outputs/<quarter>/manifest.json).
+
+    A province whose inputs are unchanged since its last successful run keeps its outputs (`reused` in the
+    manifest) and its notebook is not run; so is the panel and the index page. `force` reruns everything."""
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    run = prepare_run(quarter, provinces, raw_dir, areas, out, workers)
+    run = prepare_run(quarter, provinces, raw_dir, areas, out, workers, force)
     try:
-        results, tables, kernels = run_provinces(run, progress)
+        reused = reuse_provinces(run)
+        results, tables, kernels = run_provinces(run, progress, [s for s in run.sidos if s not in reused])
+        results = {s: reused.get(s) or results[s] for s in run.sidos}
         try:
             write_stage_table(run, tables)
             index_error = write_index_page(run, results, kernels[0] if kernels else None)
@@ -543,7 +654,8 @@ def _params_as_used(run: QuarterRun) -> dict:
 
 
 def cli_run(args) -> int:
-    manifest = run_quarter(args.quarter, args.provinces, args.raw_dir, args.areas, args.out, args.workers)
+    manifest = run_quarter(args.quarter, args.provinces, args.raw_dir, args.areas, args.out, args.workers,
+                           force=getattr(args, "force", False))
     out_q = load_config().path("outputs", args.out) / manifest["quarter"]
     ok = [p for p in manifest["provinces"] if p["status"] == "ok"]
     tag = " [합성(가상) 자료]" if manifest["synthetic"] else ""
@@ -562,8 +674,13 @@ def cli_run(args) -> int:
         print(f"  위기단계 표: {out_q / 'stages.csv'}")
     else:
         print("  위기단계 표: 성공한 시도가 없어 만들지 않았습니다.")
+    if manifest.get("panel_reused"):
+        print("  지표 패널: 입력 변경 없음, 이전 계산 재사용")
+    this_run = set(manifest.get("parameters", {}))  # the provinces of this run (a partial run keeps the others)
     for p in manifest["provinces"]:
-        if p["sido_code"] in manifest["failed"] and p.get("stale"):
+        if p.get("reused") and p["sido_code"] in this_run:
+            print(f"  {codes.SIDO_SHORT[p['sido_code']]}: 변경 없음, 이전 결과 재사용 (실행 {p['run_id']})")
+        elif p["sido_code"] in manifest["failed"] and p.get("stale"):
             print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']}. 이전 실행({p['run_id']})의 결과를 그대로 두었습니다 "
                   f"(실패한 노트북: {out_q / '.failed' / p['sido_code']})")
         elif p["sido_code"] in manifest["failed"]:

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--areas", default=None)
     r.add_argument("--out", default=None, help="출력 폴더 (기본: outputs)")
     r.add_argument("--workers", type=int, default=None, help="동시 실행 수 (기본: CPU 코어 수)")
+    r.add_argument("--force", action="store_true",
+                   help="입력이 바뀌지 않았어도 지표 패널·모든 시도·색인을 다시 계산 (기본: 바뀐 것만 다시 실행하고 "
+                        "나머지는 이전 결과 재사용)")
     return p
 
 

@@ -354,12 +354,14 @@ def _known_code_prefixes(digest: str) -> frozenset[str]:
     return frozenset(known)
 
 
-def is_known_code(prefix: str) -> bool:
+def is_known_code(prefix: str, known: frozenset[str] | None = None) -> bool:
     """True when a current legal-dong code prefix (8 or 10 digits) exists in the boundary data.
 
     The boundary codes are moved forward by the change table first, so a code created by a change
-    newer than the boundaries (전남광주 12…) is known exactly when the table explains it."""
-    prefix = to_current(prefix)
-    known = known_code_prefixes()
+    newer than the boundaries (전남광주 12…) is known exactly when the table explains it. `known`: the
+    `known_code_prefixes()` of the caller, for a loop over many codes (each lookup of the workspace's
+    crosswalk checks its files)."""
+    prefix = to_current(prefix) if known is None else prefix
+    known = known_code_prefixes() if known is None else known
     # A 10-digit code whose ri is 00 denotes the eup/myeon/dong itself.
     return prefix in known or (len(prefix) == 10 and prefix.endswith("00") and prefix[:8] in known)

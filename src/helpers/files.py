@@ -6,7 +6,9 @@ Lowest level of the package (imports nothing from it): every module that writes 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -65,6 +67,25 @@ def sha256_file(path: str | os.PathLike) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(8 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def digest(facts: object) -> str:
+    """Hex SHA-256 of JSON-able facts (keys sorted; numbers and other values as their text): the input key
+    a rerun compares to decide whether earlier outputs are still up to date."""
+    text = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def source_digest() -> str:
+    """Hex SHA-256 of the package's own files (code and templates, not caches): any change of the code
+    that computes or draws something makes earlier outputs out of date. Computed once per process."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"):
+            h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

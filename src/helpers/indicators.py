@@ -76,32 +76,36 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
 
 
 def monthly_aggregates(month: pd.DataFrame, ym: str, area_id: pd.Series) -> pd.DataFrame:
-    """One monthly snapshot → one row per unit (area, province, province parts, nation)."""
+    """One monthly snapshot → one row per unit (area, province, province parts, nation).
+
+    The 600,000 rows of a national month are grouped twice, on integer codes (factorized once): by area,
+    and by (province, inside or outside the dense areas); provinces and the nation are sums (and maxima)
+    of those parts."""
     flags = _month_flags(month, ym)
-    sido = month["sido_code"].astype(str).to_numpy()
     in_area = area_id.notna().to_numpy()
     agg = {c: "sum" for c in _SUM_COLS} | {"top_members": "max", "closure_members": "max", "rows": "sum"}
-    parts = []
 
-    a = flags[in_area].groupby(area_id[in_area].to_numpy()).agg(agg)
+    area_codes, area_names = pd.factorize(area_id[in_area].to_numpy(), sort=True)
+    a = flags[in_area].groupby(area_codes).agg(agg)
+    a.index = np.asarray(area_names, dtype=object)[a.index.to_numpy()]
     a["level"] = "area"
-    parts.append(a)
 
-    p = flags.groupby(sido).agg(agg)
+    sido_codes, sidos = pd.factorize(month["sido_code"].astype(str).to_numpy(), sort=True)
+    sidos = np.asarray(sidos, dtype=object)
+    # dense before other within a province, as their names sort ("11-dense" < "11-other")
+    d = flags.groupby(sido_codes * 2 + (~in_area).astype("int64")).agg(agg)
+    key = d.index.to_numpy()
+    d_sido = sidos[key // 2]
+    d.index = [f"{sd}-{'other' if k % 2 else 'dense'}" for sd, k in zip(d_sido, key, strict=True)]
+
+    p = d.groupby(d_sido).agg(agg)
     p["level"] = "province"
-    parts.append(p)
+    d["level"] = np.where(key % 2, "province_other", "province_dense")
 
-    part_key = np.where(in_area, np.char.add(sido.astype(str), "-dense"), np.char.add(sido.astype(str), "-other"))
-    d = flags.groupby(part_key).agg(agg)
-    d["level"] = np.where(d.index.str.endswith("-dense"), "province_dense", "province_other")
-    parts.append(d)
-
-    n = flags.agg(agg).to_frame().T
+    n = p.agg(agg).to_frame().T
     n.index = [NATION_ID]
     n["level"] = "nation"
-    parts.append(n)
-
-    out = pd.concat(parts)
+    out = pd.concat([a, p, d, n])
     out.index.name = "unit_id"
     out = out.reset_index()
     out["month"] = ym

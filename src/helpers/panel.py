@@ -31,6 +31,7 @@ from helpers.pension import PensionSchedule
 from helpers.periods import missing_months
 
 DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
+INPUTS_FILE = "inputs.json"  # in a saved panel folder: the data key it was computed from
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Panel:
     data_breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BREAK_COLUMNS))
     config: Config | None = None
     decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+    key: str = ""  # digest of the inputs the numbers come from (`data_key`); '' when not known
+    reused: bool = False  # loaded from a saved panel with the same key instead of computed
 
     def params_for(self, sido_code: str | None = None) -> dict:
         """The parameters this panel was computed with (the workspace's, for a panel built in memory)."""
@@ -98,12 +101,22 @@ class Panel:
         meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
                 "missing_months": self.missing_months}
         (d / "panel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        if self.key:
+            (d / INPUTS_FILE).write_text(json.dumps({"key": self.key}), encoding="utf-8")
         config = self.config or load_config()
         (d / "params.json").write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
         self.decisions[DECISION_COLUMNS].to_csv(d / "decisions.csv", index=False, encoding="utf-8")
         shutil.rmtree(final, ignore_errors=True)
         os.replace(d, final)
         return final
+
+    @staticmethod
+    def saved_key(directory: str | Path) -> str:
+        """The data key a saved panel folder records ('' when none: an older folder, or no folder)."""
+        try:
+            return str(json.loads((Path(directory) / INPUTS_FILE).read_text(encoding="utf-8"))["key"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return ""
 
     @classmethod
     def load(cls, directory: str | Path) -> Panel:
@@ -132,7 +145,7 @@ class Panel:
             match_report=pd.read_parquet(d / "match_report.parquet"),
             overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
             missing_months=meta.get("missing_months", []),
-            data_breaks=breaks, config=config, decisions=decisions,
+            data_breaks=breaks, config=config, decisions=decisions, key=cls.saved_key(d),
         )
 
 
@@ -177,17 +190,63 @@ PANEL_COLUMNS = ["status", "members", "industry_code", "applied_date", "reregist
                  "contribution_krw", "gained", "lost", "bjd_code", "road_name", "sido_code"]
 
 
+def data_key(summary, areas: Path, config: Config, raw_dir: Path, synthetic: bool) -> str:
+    """The digest of everything the panel's numbers come from: the raw files as the ingest state knows them
+    (names, sizes, sha256 and reports — no file is read again for this), which file supplies each month,
+    the dense-area reference, the code crosswalk, the default parameters (the panel uses no province's),
+    and the code and package versions. Council decisions and province parameters are not in it: they are
+    attached to the panel, not computed into it."""
+    import platform
+    import sys
+    from importlib import metadata
+
+    from helpers import __version__
+    from helpers.codes import crosswalk
+    from helpers.files import digest, sha256_file, source_digest
+
+    quality = summary.to_frame().drop(columns=["status"])  # 새로 읽음 / 변경 없음 says when, not what
+    versions = {p: metadata.version(p) for p in ("pandas", "numpy", "pyarrow")}
+    return digest({
+        "raw_dir": str(raw_dir), "synthetic": bool(synthetic),
+        "files": sorted((f.file, f.sha256) for f in summary.files), "quality": quality.to_dict("records"),
+        "month_sources": summary.month_sources, "areas": sha256_file(areas), "crosswalk": crosswalk().digest,
+        "params": config.params_for(None), "helpers": [__version__, source_digest()],
+        "python": [sys.version, platform.machine()], "versions": versions,
+    })
+
+
+def _reuse_saved(key: str, candidates: Iterable[str | Path], config: Config) -> Panel | None:
+    """The first saved panel folder among `candidates` computed from the same inputs (same data key),
+    loaded with `config`; None when there is none. A folder that cannot be read is simply not reused."""
+    for d in candidates:
+        if Panel.saved_key(d) != key:
+            continue
+        try:
+            panel = Panel.load(d)
+        except Exception:  # noqa: BLE001 — a damaged or half-replaced folder: compute instead
+            continue
+        if panel.key == key:
+            panel.config, panel.reused = config, True
+            return panel
+    return None
+
+
 def build_panel(raw_dir: str | Path, areas: str | Path | None = None, config: Config | None = None,
-                synthetic: bool | None = None, quiet: bool = True) -> Panel:
+                synthetic: bool | None = None, quiet: bool = True, reuse: Iterable[str | Path] = ()) -> Panel:
     """Ingest (incrementally) the raw folder and compute the panel with `config` (default: the
     workspace's params). `areas` defaults to the reference of `config`'s paths. Which folder holds the
-    data — real files or the demo — is decided by the caller (`workspace.resolve_raw_dir`)."""
+    data — real files or the demo — is decided by the caller (`workspace.resolve_raw_dir`).
+
+    `reuse`: saved panel folders; when one was computed from the same inputs (`data_key`), it is loaded
+    instead of computing the panel again (the ingest still runs: it is what tells whether a raw file
+    changed, from sizes and modification times, without reading unchanged files)."""
     from helpers import nps
 
     config = config or load_config()
     params = config.params_for(None)
     raw_dir = Path(raw_dir)
-    reference = load_reference(config.path("areas", areas))
+    areas_path = config.path("areas", areas)
+    reference = load_reference(areas_path)  # a broken reference is reported before any long work
     cache = nps.cache_dir_for(raw_dir, config.path("cache_dir"))
     summary = nps.ingest(raw_dir, cache)
     if not quiet:
@@ -198,10 +257,16 @@ def build_panel(raw_dir: str | Path, areas: str | Path | None = None, config: Co
 
         raise UserError(f"원자료 폴더 {raw_dir} 의 파일에서 채택된 행이 하나도 없습니다. 격리 사유는 "
                         f"{cache / 'quarantine.csv'} 에 있습니다.")
+    synthetic = nps.is_synthetic_dir(raw_dir) if synthetic is None else synthetic
+    key = data_key(summary, areas_path, config, raw_dir.resolve(), synthetic)
+    saved = _reuse_saved(key, reuse, config)
+    if saved is not None:
+        return saved
     pairs = ((m, nps.load_months(cache, [m], columns=PANEL_COLUMNS)) for m in months)
     quality = summary.to_frame()
     quality["sha256"] = quality["file"].map({f.file: f.sha256 for f in summary.files}).fillna("")
-    return panel_from_months(pairs, reference, PensionSchedule.from_params(params),
-                             synthetic=nps.is_synthetic_dir(raw_dir) if synthetic is None else synthetic,
-                             source=str(raw_dir), quality=quality, break_limits=params.get("data_breaks", {}),
-                             config=config)
+    panel = panel_from_months(pairs, reference, PensionSchedule.from_params(params), synthetic=synthetic,
+                              source=str(raw_dir), quality=quality, break_limits=params.get("data_breaks", {}),
+                              config=config)
+    panel.key = key
+    return panel

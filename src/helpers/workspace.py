@@ -8,6 +8,7 @@ the demo generator themselves.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from helpers import nps
@@ -36,12 +37,13 @@ def resolve_raw_dir(raw_dir: str | Path | None, config: Config | None = None) ->
 
 
 def open_panel(raw_dir: str | Path | None = None, areas: str | Path | None = None, config: Config | None = None,
-               quiet: bool = True) -> Panel:
+               quiet: bool = True, reuse: Iterable[str | Path] = ()) -> Panel:
     """The panel of the chosen data folder, with `config` (default: the workspace's params, read once)
-    and the council decisions of `config`'s decisions file attached."""
+    and the council decisions of `config`'s decisions file attached. `reuse`: saved panel folders to load
+    instead of computing, when one comes from the same inputs (see `panel.build_panel`)."""
     config = config or load_config()
     raw, synthetic = resolve_raw_dir(raw_dir, config)
-    panel = build_panel(raw, areas, config, synthetic=synthetic, quiet=quiet)
+    panel = build_panel(raw, areas, config, synthetic=synthetic, quiet=quiet, reuse=reuse)
     panel.decisions = load_decisions(config.path("decisions"), panel.reference, config.params_for)
     return panel
 

@@ -301,9 +301,15 @@ def _write_quarantine(run: _Run) -> int:
 
 
 def _write_state(run: _Run, winners: dict[str, str]) -> None:
-    """Step 7. state.json: every current raw file and the source of every month."""
-    months = {m: {"source": w, "sha256": run.sha_of(w), "rows": run.candidates[m][w],
-                  "parquet_sha256": sha256_file(run.months_dir / f"{m}.parquet")}
+    """Step 7. state.json: every current raw file and the source of every month. A month not rewritten keeps
+    the checksum step 0 just verified (hashing every cached month twice per run costs seconds)."""
+    def parquet_sha(m: str) -> str:
+        old = run.old_months.get(m, {}).get("parquet_sha256")
+        if old and m not in run.written and m not in run.damaged:
+            return old
+        return sha256_file(run.months_dir / f"{m}.parquet")
+
+    months = {m: {"source": w, "sha256": run.sha_of(w), "rows": run.candidates[m][w], "parquet_sha256": parquet_sha(m)}
               for m, w in sorted(winners.items())}
     _save_state(run.cache_dir, run.raw_dir, run.new_files, months)
 
