@@ -202,9 +202,10 @@ def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None,
     previous = _previous_manifest(out_q)
     return QuarterRun(quarter, sidos, config, Path(panel.source), areas_path, panel, out_q, panel_dir,
                       config.root / "notebooks", max(1, workers or os.cpu_count() or 1),
-                      time.perf_counter() - t0, run_id,
-                      {p["sido_code"]: p for p in previous.get("provinces", []) if isinstance(p, dict) and "sido_code" in p},
-                      lock, force, previous, _versions())
+                      seconds_panel=time.perf_counter() - t0, run_id=run_id,
+                      previous={p["sido_code"]: p for p in previous.get("provinces", [])
+                                if isinstance(p, dict) and "sido_code" in p},
+                      lock=lock, force=force, previous_manifest=previous, versions=_versions())
 
 
 def _lock_quarter(out_q: Path):
