@@ -185,5 +185,5 @@ def test_brief_sections_do_not_import_the_survey_module_nor_show_workplace_names
     names = set(survey_candidates(panel, stages, "2026Q3", monthly=MONTHS)["name"])
     ctx = brief.brief_context(panel, "48", "2026Q3")
     html = "".join([brief.title_html(ctx), brief.summary_html(ctx), brief.flagged_table_html(ctx),
-                    brief.all_areas_table_html(ctx), brief.methods_html(ctx)])
+                    brief.appendix_html(ctx), brief.methods_html(ctx)])
     assert not any(n in html for n in names)
