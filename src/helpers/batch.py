@@ -159,6 +159,7 @@ class QuarterRun:
     versions: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # sido → province input key; "index" → the index page's
     index_reused: bool = False
+    survey_months: object = None  # survey.ComparisonMonths shared by the province workers (read once)
 
     @property
     def staging(self) -> Path:
@@ -346,7 +347,8 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
         # The next step of the workflow (실태조사): analysts only, never part of the brief.
         from helpers.survey import survey_candidates, write_survey_candidates
 
-        write_survey_candidates(survey_candidates(run.panel, stages, run.quarter, sido_code), stage_dir,
+        write_survey_candidates(survey_candidates(run.panel, stages, run.quarter, sido_code,
+                                                  monthly=run.survey_months), stage_dir,
                                 synthetic=run.panel.synthetic)
         res.status = "ok"
     except Exception as exc:  # noqa: BLE001 — one province's failure must not stop the others
@@ -443,6 +445,10 @@ def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = Non
     results: dict[str, ProvinceResult] = {}
     tables: dict[str, pd.DataFrame] = {}
     kernels: list[WarmKernel] = []
+    if sidos and run.panel.source and run.survey_months is None:
+        from helpers.survey import ComparisonMonths
+
+        run.survey_months = ComparisonMonths(run.panel, run.quarter)
 
     def worker() -> None:
         kernel = WarmKernel()
@@ -470,6 +476,7 @@ def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = Non
             f.result()
     if bar:
         bar.close()
+    run.survey_months = None  # two national months: not kept for the index page
     shutil.rmtree(run.staging, ignore_errors=True)
     return results, tables, kernels
 
