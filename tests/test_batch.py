@@ -30,7 +30,7 @@ def batch(small_raw, tmp_path_factory):
 
 def test_two_provinces_produce_briefs_tables_index_and_manifest(batch):
     manifest, q = batch
-    assert manifest["quarter"] == "2026Q3" and manifest["synthetic"] is True
+    assert manifest["quarter"] == "2026Q3" and manifest["synthetic"] is True and manifest["force"] is False
     assert [p["status"] for p in manifest["provinces"]] == ["ok", "ok"]
     for s in ("26", "48"):
         for f in ("brief.html", "analysis.html", "regional_monitoring.ipynb", "indicators.csv", "indicators.xlsx",

@@ -187,3 +187,23 @@ def test_brief_sections_do_not_import_the_survey_module_nor_show_workplace_names
     html = "".join([brief.title_html(ctx), brief.decisions_html(ctx), brief.summary_html(ctx),
                     brief.flagged_table_html(ctx), brief.appendix_html(ctx), brief.methods_html(ctx)])
     assert not any(n in html for n in names)
+
+
+def test_the_batch_reads_the_two_comparison_months_once_for_every_province(panel, stages, monkeypatch):
+    from helpers import nps
+    from helpers.survey import ComparisonMonths
+
+    reads = []
+
+    def load_months(cache_dir, months, columns=None):
+        reads.append(tuple(months))
+        return pd.concat([MONTHS[m] for m in months], ignore_index=True)[columns]
+
+    monkeypatch.setattr(nps, "load_months", load_months)
+    direct = survey_candidates(panel, stages, "2026Q3", "48", cache_dir="cache")
+    assert reads == [("2025-09",), ("2026-09",)]
+    shared = ComparisonMonths(panel, "2026Q3", cache_dir="cache")
+    reads.clear()
+    for _ in range(3):  # one per province worker
+        pd.testing.assert_frame_equal(survey_candidates(panel, stages, "2026Q3", "48", monthly=shared), direct)
+    assert sorted(reads) == [("2025-09",), ("2026-09",)] and list(shared) == ["2025-09", "2026-09"]

@@ -182,12 +182,16 @@ class AreaMatcher:
 
     def match(self, bjd_code: pd.Series, road_name: pd.Series) -> pd.Series:
         """Area id per row (pandas string dtype, NA outside every dense area)."""
-        pairs = pd.DataFrame({"b": bjd_code.astype("string"), "r": road_name.astype("string").fillna("")})
-        uniq = pairs.drop_duplicates()
-        uniq["area_id"] = [self.match_one(b, r) for b, r in zip(uniq["b"].tolist(), uniq["r"].tolist())]
-        out = pairs.merge(uniq, on=["b", "r"], how="left")["area_id"]
-        out.index = bjd_code.index
-        return out.astype("string")
+        # Unique (code, road) pairs as integer keys (factorized once each), matched one by one, spread back.
+        b_codes, b_uniq = pd.factorize(bjd_code.astype("string"))  # NA → -1
+        r_codes, r_uniq = pd.factorize(road_name.astype("string").fillna(""))
+        key = b_codes.astype("int64") * (len(r_uniq) + 1) + r_codes.astype("int64")
+        ukey, inverse = np.unique(key, return_inverse=True)
+        b_list, r_list = np.asarray(b_uniq, dtype=object), np.asarray(r_uniq, dtype=object)
+        width = len(r_uniq) + 1
+        ids = pd.array([None if k < 0 else self.match_one(b_list[k // width], r_list[k % width])
+                        for k in ukey.tolist()], dtype="string")
+        return pd.Series(ids.take(inverse.reshape(-1)), index=bjd_code.index)
 
     def overlap_frame(self) -> pd.DataFrame:
         rows = [

@@ -159,6 +159,7 @@ class QuarterRun:
     versions: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # sido → province input key; "index" → the index page's
     index_reused: bool = False
+    survey_months: object = None  # survey.ComparisonMonths shared by the province workers (read once)
 
     @property
     def staging(self) -> Path:
@@ -202,8 +203,9 @@ def prepare_run(quarter: str | None, provinces: str | None, raw_dir: str | None,
     previous = _previous_manifest(out_q)
     return QuarterRun(quarter, sidos, config, Path(panel.source), areas_path, panel, out_q, panel_dir,
                       config.root / "notebooks", max(1, workers or os.cpu_count() or 1),
-                      time.perf_counter() - t0, run_id,
-                      {p["sido_code"]: p for p in previous.get("provinces", []) if isinstance(p, dict) and "sido_code" in p},
+                      seconds_panel=time.perf_counter() - t0, run_id=run_id,
+                      previous={p["sido_code"]: p for p in previous.get("provinces", [])
+                                if isinstance(p, dict) and "sido_code" in p},
                       lock=lock, force=force, previous_manifest=previous, versions=_versions())
 
 
@@ -337,16 +339,22 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
                         "synthetic": run.panel.synthetic, "nav": True, "issued": run.issued,
                         "previous_brief": _previous_brief(run, sido_code)},
         )
-        write_pages(run, sido_code, executed, stage_dir, res)
-        # The same function the notebook, `stages` and stages.csv use.
-        stages = province_stages(run.panel, sido_code, run.quarter)
-        res.counts = {k: int(v) for k, v in stages["stage"].value_counts().sort_index().items()}
-        write_province_tables(run.panel, sido_code, stage_dir)
-        # The next step of the workflow (실태조사): analysts only, never part of the brief.
-        from helpers.survey import survey_candidates, write_survey_candidates
+        pdf = write_pages(run, sido_code, executed, stage_dir, res)
+        try:
+            # The same function the notebook, `stages` and stages.csv use.
+            stages = province_stages(run.panel, sido_code, run.quarter)
+            res.counts = {k: int(v) for k, v in stages["stage"].value_counts().sort_index().items()}
+            write_province_tables(run.panel, sido_code, stage_dir)
+            # The next step of the workflow (실태조사): analysts only, never part of the brief.
+            from helpers.survey import survey_candidates, write_survey_candidates
 
-        write_survey_candidates(survey_candidates(run.panel, stages, run.quarter, sido_code), stage_dir,
-                                synthetic=run.panel.synthetic)
+            write_survey_candidates(survey_candidates(run.panel, stages, run.quarter, sido_code,
+                                                      monthly=run.survey_months), stage_dir,
+                                    synthetic=run.panel.synthetic)
+        finally:
+            problem = pdf.result()  # the folder is complete (or given up) only once the PDF is printed
+        if problem:
+            res.warnings.append(problem)
         res.status = "ok"
     except Exception as exc:  # noqa: BLE001 — one province's failure must not stop the others
         stages = None
@@ -373,10 +381,34 @@ def _previous_brief(run: QuarterRun, sido_code: str) -> str | None:
         else None
 
 
-def write_pages(run: QuarterRun, sido_code: str, executed: Path, stage_dir: Path, res: ProvinceResult) -> None:
+class _Background:
+    """A call on its own thread (`write_pdf` waits on Chromium, a separate process, so the province's
+    tables are written meanwhile); `result()` waits and returns its value or raises its exception."""
+
+    def __init__(self, fn, *args):
+        self._value, self._error = None, None
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, *args) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 — handed to the caller by result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def write_pages(run: QuarterRun, sido_code: str, executed: Path, stage_dir: Path, res: ProvinceResult
+                ) -> _Background:
     """The province's pages: brief and analysis (exports of the executed notebook), the appendix of every
-    area, the Excel workbook of the brief's tables, and the brief as A4 PDF (a missing browser is a
-    warning, not a failure)."""
+    area, the Excel workbook of the brief's tables, and the brief as A4 PDF, printed in the background:
+    the caller waits with `.result()`, which gives `write_pdf`'s answer (None, or the Korean reason, e.g.
+    a missing browser: a warning, not a failure)."""
     from helpers import brief
     from helpers.export import write_workbook
     from helpers.periods import quarter_label
@@ -393,9 +425,7 @@ def write_pages(run: QuarterRun, sido_code: str, executed: Path, stage_dir: Path
     write_atomic(stage_dir / "appendix.html",
                  page_html(f"{short} 부록: 전체 밀집지역 — {when}", body, kind="brief").encode("utf-8"))
     write_workbook(brief.workbook_sheets(ctx), stage_dir / "tables.xlsx")
-    problem = write_pdf(stage_dir / "brief.html", stage_dir / "brief.pdf")
-    if problem:
-        res.warnings.append(problem)
+    return _Background(write_pdf, stage_dir / "brief.html", stage_dir / "brief.pdf")
 
 
 def _place_outputs(run: QuarterRun, res: ProvinceResult, stage_dir: Path) -> None:
@@ -442,6 +472,10 @@ def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = Non
     results: dict[str, ProvinceResult] = {}
     tables: dict[str, pd.DataFrame] = {}
     kernels: list[WarmKernel] = []
+    if sidos and run.panel.source and run.survey_months is None:
+        from helpers.survey import ComparisonMonths
+
+        run.survey_months = ComparisonMonths(run.panel, run.quarter)
 
     def worker() -> None:
         kernel = WarmKernel()
@@ -469,6 +503,7 @@ def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = Non
             f.result()
     if bar:
         bar.close()
+    run.survey_months = None  # two national months: not kept for the index page
     shutil.rmtree(run.staging, ignore_errors=True)
     return results, tables, kernels
 

@@ -42,50 +42,69 @@ class Sheet:
 
 
 def write_workbook(sheets: list[Sheet], path: str | Path) -> Path:
-    """One XLSX with a formatted sheet per table (see `write_xlsx`), written atomically."""
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for sh in sheets:
-            _write_sheet(xw, sh)
+    """One XLSX with a formatted sheet per table (see `write_xlsx`), written atomically.
+
+    Written with XlsxWriter, whose options keep every text cell a text cell: a workplace named
+    '=HYPERLINK(…)' never becomes a formula, a link or a number."""
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+               "nan_inf_to_errors": True}
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), options)
+        try:
+            fmts = {
+                "title": wb.add_format({"bold": True, "font_size": 13}),
+                "header": wb.add_format({"bold": True, "bg_color": "#DDE6F0", "pattern": 1, "text_wrap": True,
+                                         "valign": "vcenter", "border": 1}),
+                "pct": wb.add_format({"num_format": "+0.0;-0.0;0.0"}),
+                "int": wb.add_format({"num_format": "#,##0"}),
+                "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+            }
+            for sh in sheets:
+                _write_sheet(wb, fmts, sh)
+        finally:
+            wb.close()
     return Path(path)
 
 
-def _write_sheet(xw, sh: Sheet) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def _cells(col: pd.Series) -> list:
+    """A column's values as Python objects, None where empty (NaN, NA, NaT)."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return [None if pd.isna(v) else v.to_pydatetime().replace(tzinfo=None) for v in col]
+    values = col.astype(object).where(col.notna(), None).tolist()
+    return [v.item() if hasattr(v, "item") and not isinstance(v, str) else v for v in values]
 
+
+def _write_sheet(wb, fmts: dict, sh: Sheet) -> None:
     df, headers, title = sh.df, sh.headers, sh.title
     cols = list(df.columns)
-    out = df[cols].rename(columns={c: headers.get(c, c) for c in cols})
     start = 2 if title else 0
-    name = sh.name[:31]
-    out.to_excel(xw, index=False, sheet_name=name, startrow=start)
-    ws = xw.sheets[name]
+    ws = wb.add_worksheet(sh.name[:31])
     if title:
-        ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
-    hdr = start + 1
-    for j, c in enumerate(cols, start=1):
-        cell = ws.cell(row=hdr, column=j)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.write_string(0, 0, title, fmts["title"])
+    hdr = start  # 0-based row of the header
+    for j, c in enumerate(cols):
+        ws.write_string(hdr, j, str(headers.get(c, c)), fmts["header"])
         fmt = None
         if c.endswith(("_pct", "_pp")):
-            fmt = "+0.0;-0.0;0.0"
+            fmt = fmts["pct"]
         elif pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
-            fmt = "#,##0"
-        if fmt:
-            for r in range(hdr + 1, hdr + 1 + len(df)):
-                ws.cell(row=r, column=j).number_format = fmt
+            fmt = fmts["int"]
+        elif pd.api.types.is_datetime64_any_dtype(df[c]):
+            fmt = fmts["datetime"]
         width = max([len(str(headers.get(c, c)))] + [len(str(v)) for v in df[c].head(200).tolist()])
-        ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.3), 60)
-    ws.freeze_panes = ws.cell(row=hdr + 1, column=1)
-    _text_stays_text(ws)
-
-
-def _text_stays_text(ws) -> None:
-    """openpyxl stores a string starting with '=' as a formula: store every such cell as text instead
-    (a workplace named '=HYPERLINK(…)' must never become a live link)."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+        ws.set_column(j, j, min(max(8, width * 1.3), 60))
+        for i, v in enumerate(_cells(df[c]), start=hdr + 1):
+            if v is None or v == "":  # an empty text is an empty cell, as before
+                if fmt is not None:
+                    ws.write_blank(i, j, None, fmt)
+            elif isinstance(v, str):
+                ws.write_string(i, j, v, fmt)
+            elif isinstance(v, bool):
+                ws.write_boolean(i, j, v, fmt)
+            elif isinstance(v, (int, float)):
+                ws.write_number(i, j, v, fmt)
+            else:
+                ws.write(i, j, v, fmt)
+    ws.freeze_panes(hdr + 1, 0)

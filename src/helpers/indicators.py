@@ -48,13 +48,16 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
     members = month["members"].to_numpy(dtype="int64")
     emp = np.where(active, members, 0)
     manu = month["industry_code"].astype("string").str[:2].isin(_MANUFACTURING_PREFIXES).to_numpy(dtype=bool)
-    y, m = int(ym[:4]), int(ym[5:7])
+    this_month = np.datetime64(ym[:7], "M")
 
     def in_month(col: str) -> np.ndarray:
         s = month[col]
-        if not pd.api.types.is_datetime64_any_dtype(s):
+        if not pd.api.types.is_datetime64_any_dtype(s) or getattr(s.dt, "tz", None) is not None:
             s = pd.to_datetime(s, errors="coerce")
-        return ((s.dt.year == y) & (s.dt.month == m)).fillna(False).to_numpy(dtype=bool)
+            if s.dt.tz is not None:  # the calendar month where the date was written
+                s = s.dt.tz_localize(None)
+        # calendar month by truncation, on the plain datetime64 array (NaT never equals a month)
+        return s.to_numpy().astype("datetime64[M]") == this_month
 
     opening = active & (in_month("applied_date") | in_month("reregistered_date"))
     closure = (~active) & in_month("withdrawn_date")
@@ -296,18 +299,21 @@ def detect_odd_months(monthly: pd.DataFrame, reference: pd.DataFrame, limits: di
             continue
         g = g.set_index("month").sort_index()
         months = list(g.index)
-        for m in months:
-            near = [n for n in months if n != m and abs(month_index(n) - month_index(m)) <= 3]
-            if not near or float(g.loc[near, "rows"].median()) < min_rows:
+        idx = np.array([month_index(m) for m in months])
+        # plain arrays: the loops below run for every province and month (pandas indexing there cost seconds)
+        values = {col: g[col].to_numpy(dtype="float64") for col in ("rows", *labels)}
+        for i, m in enumerate(months):
+            near = np.flatnonzero((np.abs(idx - idx[i]) <= 3) & (np.arange(len(months)) != i))
+            if not len(near) or _median(values["rows"][near]) < min_rows:
                 continue
             worst = None
             for col, label in labels.items():
-                ref = float(g.loc[near, col].median())
+                ref = _median(values[col][near])
                 if ref <= 0:
                     continue
-                change = float(g.at[m, col]) / ref - 1
+                change = float(values[col][i]) / ref - 1
                 if abs(change) > share and (worst is None or abs(change) > abs(worst[1])):
-                    worst = (label, change, ref, float(g.at[m, col]))
+                    worst = (label, change, ref, float(values[col][i]))
             if worst is None:
                 continue
             label, change, ref, now = worst
@@ -318,6 +324,12 @@ def detect_odd_months(monthly: pd.DataFrame, reference: pd.DataFrame, limits: di
             out.append({"level": "province", "unit_id": unit, "unit_name": name, "sido_code": units.at[unit, "sido_code"],
                         "first_month": m, "last_month": m, "before": ref, "after": now, "reason": reason})
     return pd.DataFrame(out, columns=BREAK_COLUMNS)
+
+
+def _median(values: np.ndarray) -> float:
+    """Median skipping NaN, like pandas' (NaN when nothing is left)."""
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else float("nan")
 
 
 def _break_row(units: pd.DataFrame, unit: str, months: list[str], t: int, end: int, before: float, after: float,

@@ -119,8 +119,39 @@ def pair_workplaces(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([left, right, allp[["matched_by"]].reset_index(drop=True)], axis=1)
 
 
-def _load_month(panel: Panel, month: str, sidos: list[str], monthly: Mapping[str, pd.DataFrame] | None,
+class ComparisonMonths(Mapping):
+    """The two comparison months of a quarter ({YYYY-MM: cached month frame, every province}) for
+    `survey_candidates(monthly=…)`, each read from the raw folder's cache once, on first use, whichever
+    thread asks first; the batch shares one between its province workers instead of reading both months
+    for every province. The keys are the months `comparison_months` picks from the panel's months, so
+    the candidates are the same as without it."""
+
+    def __init__(self, panel: Panel, quarter: str, cache_dir: str | Path | None = None):
+        import threading
+
+        self.panel, self.cache_dir = panel, cache_dir
+        self.months = [m for m in comparison_months(panel.months, quarter) if m]
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, month: str) -> pd.DataFrame:
+        if month not in self.months:
+            raise KeyError(month)
+        with self._lock:
+            if month not in self._frames:
+                self._frames[month] = _load_month(self.panel, month, None, None, self.cache_dir)
+            return self._frames[month]
+
+    def __iter__(self):
+        return iter(self.months)
+
+    def __len__(self) -> int:
+        return len(self.months)
+
+
+def _load_month(panel: Panel, month: str, sidos: list[str] | None, monthly: Mapping[str, pd.DataFrame] | None,
                 cache_dir: str | Path | None) -> pd.DataFrame:
+    """The month's cached rows of `sidos` (None: every province), in cache order."""
     if monthly is not None:
         df = monthly[month]
     else:
@@ -132,7 +163,8 @@ def _load_month(panel: Panel, month: str, sidos: list[str], monthly: Mapping[str
                                 "raw_dir 을 지정해 지표를 다시 계산하세요.")
             cache_dir = nps.cache_dir_for(panel.source)
         df = nps.load_months(cache_dir, [month], columns=_CACHE_COLUMNS)
-    df = df[df["sido_code"].astype(str).isin(sidos)]
+    if sidos is not None:
+        df = df[df["sido_code"].astype(str).isin(sidos)]
     return df[[c for c in _CACHE_COLUMNS if c in df.columns]].reset_index(drop=True)
 
 
