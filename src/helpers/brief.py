@@ -1,5 +1,11 @@
 """The council brief's text sections, as HTML fragments the notebook displays (one call per cell).
 
+The brief is a decision paper: page 1 (`decisions_html`) names the areas the council is asked to decide on,
+each with its stage, the one or two facts behind it and the standing decision, and the 판단유보 areas with
+their reason; the evidence follows (summary, charts as `figure_html` blocks, the flagged areas grouped by
+시군구), then the method. Every area is in the appendix (`appendix_html`) and the workbook
+(`workbook_sheets`). Print furniture (page numbers, issuer, synthetic mark) is `print_style_html`.
+
 Everything that comes from data is escaped. Numbers carry thousands separators, changes are signed.
 """
 
@@ -217,6 +223,22 @@ def area_facts(row, closure: tuple[float, str] | None, limits: dict) -> list[str
     return facts[:2]
 
 
+def facts_column(ctx: BriefContext, df: pd.DataFrame) -> list[str]:
+    """`area_facts` for each row of `df` (areas of the brief's quarter), '; '-joined, with the limits of
+    the province's `brief.facts` parameters."""
+    closures = largest_closures(ctx).set_index("area_id")
+    lim = ctx.params.get("brief", {}).get("facts", {}) or {}
+    limits = {"closure_min": float(lim.get("closure_min_members", 30)),
+              "closure_share": float(lim.get("closure_min_share_pct", 10)) / 100}
+    out = []
+    for r in df.itertuples(index=False):
+        c = closures.loc[r.area_id] if r.area_id in closures.index else None
+        closure = ((float(c["largest_closure_members"]), str(c["largest_closure_month"]))
+                   if c is not None and c["largest_closure_members"] > 0 else None)
+        out.append("; ".join(area_facts(r, closure, limits)))
+    return out
+
+
 DECISION_KINDS = {"new": "새로 위기징후", "up": "단계 상승", "differs": "협의회 결정과 다름",
                   "undecided": "결정 기록 없음"}
 
@@ -224,8 +246,9 @@ DECISION_KINDS = {"new": "새로 위기징후", "up": "단계 상승", "differs"
 def decision_table(ctx: BriefContext) -> pd.DataFrame:
     """The areas the council is asked to decide on, worst first: newly at the second stage of the scale
     or worse, escalated since last quarter, proposed at a stage other than the council's standing
-    decision, and — after those — areas at the second stage or worse with no decision on record. Columns: area_id, area_name, sigungu, city, stage, stage_rank, prev_stage, kinds (Korean,
-    '; '), facts (Korean, '; '), standing (the standing decision and its quarter, or '결정 없음')."""
+    decision, and — after those — areas at the second stage or worse with no decision on record.
+    Columns: area_id, area_name, sigungu, city, stage, stage_rank, prev_stage, kinds (Korean, '; '), facts
+    (Korean, '; '), standing (the standing decision and its quarter, or '결정 없음')."""
     st = ctx.stages
     cols = ["area_id", "area_name", "sigungu", "city", "stage", "stage_rank", "prev_stage", "kinds", "facts",
             "standing"]
@@ -242,24 +265,16 @@ def decision_table(ctx: BriefContext) -> pd.DataFrame:
     if pick.empty:
         return pd.DataFrame(columns=cols)
     pick = with_sigungu(ctx, pick)
-    closures = largest_closures(ctx).set_index("area_id")
-    limits = ctx.params.get("brief", {}).get("facts", {}) or {}
-    limits = {"closure_min": float(limits.get("closure_min_members", 30)),
-              "closure_share": float(limits.get("closure_min_share_pct", 10)) / 100}
-    kinds, facts, standing = [], [], []
+    kinds, standing = [], []
     for idx, r in zip(pick.index, pick.itertuples(index=False)):
         k = [DECISION_KINDS[name] for name, mask in (("new", new), ("up", up), ("differs", differs),
                                                      ("undecided", undecided)) if mask[idx]]
         if up[idx]:
             k[k.index(DECISION_KINDS["up"])] = f"단계 상승 ({r.prev_stage}→{r.stage})"
         kinds.append("; ".join(k))
-        c = closures.loc[r.area_id] if r.area_id in closures.index else None
-        closure = (float(c["largest_closure_members"]), str(c["largest_closure_month"])) if c is not None and \
-            c["largest_closure_members"] > 0 else None
-        facts.append("; ".join(area_facts(r, closure, limits)))
         standing.append(f"{r.decided_stage} ({quarter_label(r.decided_quarter)} 결정)" if r.decided_stage
                         else "결정 없음")
-    pick["kinds"], pick["facts"], pick["standing"] = kinds, facts, standing
+    pick["kinds"], pick["facts"], pick["standing"] = kinds, facts_column(ctx, pick), standing
     pick["_later"] = undecided[pick.index] & ~differs[pick.index]
     pick = pick.sort_values(["_later", "stage_rank", "employees_yoy_pct"], ascending=[True, False, True])
     return pick[cols].reset_index(drop=True)
@@ -387,11 +402,6 @@ def summary_html(ctx: BriefContext) -> str:
     ])
 
 
-FLAGGED_COLUMNS = labels(["area_name", "area_type", "stage", "prev_stage", "decided_stage", "workplaces", "employees",
-                          "payroll_krw", "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
-                          "employees_gap_pp", "reasons", "programmes"])
-
-
 def _decided_text(r) -> str:
     if not r.decided_stage:
         return "결정 없음"
@@ -450,17 +460,7 @@ FLAGGED_TABLE = [("제안 단계", "stage"), ("전분기", "prev_stage"), ("협�
 def flagged_frame(ctx: BriefContext) -> pd.DataFrame:
     """`ctx.flagged` with sigungu/city and the one or two facts behind each stage (`area_facts`)."""
     fl = with_sigungu(ctx, ctx.flagged)
-    closures = largest_closures(ctx).set_index("area_id")
-    lim = ctx.params.get("brief", {}).get("facts", {}) or {}
-    limits = {"closure_min": float(lim.get("closure_min_members", 30)),
-              "closure_share": float(lim.get("closure_min_share_pct", 10)) / 100}
-    facts = []
-    for r in fl.itertuples(index=False):
-        c = closures.loc[r.area_id] if r.area_id in closures.index else None
-        closure = (float(c["largest_closure_members"]), str(c["largest_closure_month"])) \
-            if c is not None and c["largest_closure_members"] > 0 else None
-        facts.append("; ".join(area_facts(r, closure, limits)))
-    fl["facts"] = facts
+    fl["facts"] = facts_column(ctx, fl)
     return fl
 
 
