@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from helpers import brief
+from helpers import agenda, brief
 from helpers.panel import panel_from_months
 from helpers.periods import quarter_months
 from tests.factories import month_frame, reference, workplace
@@ -116,7 +116,7 @@ def test_page_one_names_each_area_to_decide_with_its_facts_and_standing_decision
     p.decisions = pd.DataFrame([{"quarter": "2026Q2", "area_id": "48-001", "decided_stage": "주의",
                                  "decided_date": "2026-07-20", "note": ""}])
     ctx = brief.brief_context(p, "48", "2026Q3")
-    dec = brief.decision_table(ctx).set_index("area_id")
+    dec = agenda.decision_table(ctx).set_index("area_id")
     assert list(dec.index) == ["48-001", "48-002"]  # 심각 first; 양호 and 판단유보 are not asked about
     assert dec.loc["48-001", "stage"] == "심각" and "협의회 결정과 다름" in dec.loc["48-001", "kinds"]
     assert dec.loc["48-001", "standing"] == "주의 (2026년 2분기 결정)"
@@ -135,16 +135,16 @@ def test_a_standing_decision_equal_to_the_proposal_needs_no_new_decision():
     p.decisions = pd.DataFrame([{"quarter": "2026Q2", "area_id": "48-001", "decided_stage": "심각",
                                  "decided_date": "2026-07-20", "note": ""}])
     ctx = brief.brief_context(p, "48", "2026Q3")
-    assert list(brief.decision_table(ctx)["area_id"]) == ["48-002"]
+    assert list(agenda.decision_table(ctx)["area_id"]) == ["48-002"]
 
 
 def test_a_small_closure_is_not_stated_as_the_fact_behind_a_stage():
     row = pd.Series({"employees_base": 5000.0, "employees_yoy_pct": -6.0, "workplaces_yoy_pct": -1.0,
                      "payroll_yoy_pct": -7.5})
     limits = {"closure_min": 30, "closure_share": 0.10}
-    facts = brief.area_facts(row, (350.0, "2026-02"), limits)  # 7 % of the area: not the story
+    facts = agenda.area_facts(row, (350.0, "2026-02"), limits)  # 7 % of the area: not the story
     assert facts == ["총급여 −7.5% · 종사자 −6.0% (전년 동기 대비)"]
-    assert brief.area_facts(row, (600.0, "2026-02"), limits)[0] == "최대 사업장 1곳 탈퇴 (가입자 600명) — 2026년 2월"
+    assert agenda.area_facts(row, (600.0, "2026-02"), limits)[0] == "최대 사업장 1곳 탈퇴 (가입자 600명) — 2026년 2월"
 
 
 def test_many_flagged_areas_are_grouped_by_sigungu_and_the_page_one_list_is_bounded():

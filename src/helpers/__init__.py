@@ -6,8 +6,8 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → stages → typology → charts → report → export → brief → overview → survey → explorer →
-demo → workspace → batch → cli
+indicators → panel → stages → typology → agenda → charts → report → export → brief → overview → survey → explorer →
+demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
 - params: `params/*.yaml` read once into a `Config`; codes: the code-change and province tables of
@@ -17,11 +17,13 @@ demo → workspace → batch → cli
   reference: building the real reference from the bundled boundaries.
 - indicators: quarterly indicators and data breaks (pure computation); panel: the path from a raw folder
   to the indicators, with the parameters and decisions it used, saved to one folder.
-- stages: rules, reasons, decisions and the stage tables; typology: area types (analysis).
+- stages: rules, reasons, decisions and the stage tables; typology: area types (analysis); agenda: what
+  the council is asked to decide (areas, facts, 판단유보 reasons) as data for the brief.
 - charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
   survey (survey candidates), explorer (JupyterLab widget).
 - demo: synthetic data, off to the side; workspace: the edge that chooses real or demo data and opens the
-  panel; batch: the quarterly Papermill run; cli: `python -m helpers`.
+  panel; publish: the files beside each province notebook and the quarter's stage table; batch: the
+  quarterly Papermill run; cli: `python -m helpers`.
 """
 
 __version__ = "0.1.0"

@@ -26,12 +26,12 @@ import pandas as pd
 
 from helpers import codes
 from helpers.errors import UserError
-from helpers.export import INDICATOR_HEADERS, write_csv_bom, write_xlsx
 from helpers.files import digest, sha256_file, source_digest, write_atomic
 from helpers.panel import DECISION_COLUMNS, Panel
 from helpers.params import Config, load_config
 from helpers.periods import check_quarter
-from helpers.stages import province_stages, stages_csv_bytes
+from helpers.publish import province_pages, stage_rows_per_province, write_province_tables, write_stage_table
+from helpers.stages import province_stages
 from helpers.workspace import open_panel, pick_quarter
 
 KERNEL = "python3"  # the kernel of the running interpreter (.venv), whatever the notebook metadata says
@@ -79,16 +79,6 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[p] = "없음"
     return out
-
-
-def write_province_tables(panel: Panel, sido_code: str, directory: Path) -> dict[str, str]:
-    """The province's indicator table (every quarter, its areas and province parts) as CSV and XLSX."""
-    ind = panel.indicators
-    df = ind[(ind["sido_code"] == sido_code) | (ind["level"] == "nation")].copy()
-    csv = directory / "indicators.csv"
-    write_csv_bom(df, csv)
-    xlsx = write_xlsx(df, directory / "indicators.xlsx", INDICATOR_HEADERS, sheet=codes.SIDO_SHORT[sido_code])
-    return {"indicators_csv": csv.name, "indicators_xlsx": xlsx.name}
 
 
 class WarmKernel:
@@ -275,7 +265,7 @@ def reuse_provinces(run: QuarterRun) -> dict[str, ProvinceResult]:
     run.keys = {s: province_key(run, s) for s in run.sidos}
     if run.force or not run.panel.key:
         return {}
-    rows = _stage_rows_per_province(run.out_q / "stages.csv")
+    rows = stage_rows_per_province(run.out_q / "stages.csv")
     out = {}
     for s in run.sidos:
         prev = run.previous.get(s) or {}
@@ -286,17 +276,6 @@ def reuse_provinces(run: QuarterRun) -> dict[str, ProvinceResult]:
             continue
         out[s] = ProvinceResult(s, codes.SIDO_NAMES[s], "ok", counts=dict(prev.get("counts") or {}), files=dict(files),
                                 run_id=prev.get("run_id", ""), reused=True, input_key=run.keys[s])
-    return out
-
-
-def _stage_rows_per_province(path: Path) -> dict[str, int]:
-    """Rows of stages.csv per sido code ({} when there is no table)."""
-    if not path.is_file():
-        return {}
-    out: dict[str, int] = {}
-    for line in _csv_lines(path.read_bytes())[1]:
-        s = _row_key(line)[0]
-        out[s] = out.get(s, 0) + 1
     return out
 
 
@@ -339,7 +318,8 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
                         "synthetic": run.panel.synthetic, "nav": True, "issued": run.issued,
                         "previous_brief": _previous_brief(run, sido_code)},
         )
-        pdf = write_pages(run, sido_code, executed, stage_dir, res)
+        pdf = province_pages(run.panel, sido_code, run.quarter, executed, stage_dir, issued=run.issued,
+                             previous_brief=_previous_brief(run, sido_code))
         try:
             # The same function the notebook, `stages` and stages.csv use.
             stages = province_stages(run.panel, sido_code, run.quarter)
@@ -379,53 +359,6 @@ def _previous_brief(run: QuarterRun, sido_code: str) -> str | None:
     prev = shift_quarter(run.quarter, -1)
     return f"../../{prev}/{sido_code}/brief.html" if (run.out_q.parent / prev / sido_code / "brief.html").is_file() \
         else None
-
-
-class _Background:
-    """A call on its own thread (`write_pdf` waits on Chromium, a separate process, so the province's
-    tables are written meanwhile); `result()` waits and returns its value or raises its exception."""
-
-    def __init__(self, fn, *args):
-        self._value, self._error = None, None
-        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn, *args) -> None:
-        try:
-            self._value = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 — handed to the caller by result()
-            self._error = exc
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-def write_pages(run: QuarterRun, sido_code: str, executed: Path, stage_dir: Path, res: ProvinceResult
-                ) -> _Background:
-    """The province's pages: brief and analysis (exports of the executed notebook), the appendix of every
-    area, the Excel workbook of the brief's tables, and the brief as A4 PDF, printed in the background:
-    the caller waits with `.result()`, which gives `write_pdf`'s answer (None, or the Korean reason, e.g.
-    a missing browser: a warning, not a failure)."""
-    from helpers import brief
-    from helpers.export import write_workbook
-    from helpers.periods import quarter_label
-    from helpers.report import export_html, page_html, synthetic_banner_html, write_pdf
-
-    short, when = codes.SIDO_SHORT[sido_code], quarter_label(run.quarter)
-    export_html(executed, stage_dir / "brief.html", "brief", title=f"{short} 협의회 보고 — {when}")
-    export_html(executed, stage_dir / "analysis.html", "analysis", title=f"{short} 분석 보고서 — {when}")
-    ctx = brief.brief_context(run.panel, sido_code, run.quarter)
-    body = "\n".join([
-        brief.nav_html(ctx, "appendix", _previous_brief(run, sido_code)), brief.print_style_html(ctx, run.issued),
-        f'<h1>{codes.SIDO_NAMES[sido_code]} 부록: 전체 밀집지역 — {when}</h1>',
-        synthetic_banner_html() if run.panel.synthetic else "", brief.appendix_html(ctx)])
-    write_atomic(stage_dir / "appendix.html",
-                 page_html(f"{short} 부록: 전체 밀집지역 — {when}", body, kind="brief").encode("utf-8"))
-    write_workbook(brief.workbook_sheets(ctx), stage_dir / "tables.xlsx")
-    return _Background(write_pdf, stage_dir / "brief.html", stage_dir / "brief.pdf")
 
 
 def _place_outputs(run: QuarterRun, res: ProvinceResult, stage_dir: Path) -> None:
@@ -506,64 +439,6 @@ def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = Non
     run.survey_months = None  # two national months: not kept for the index page
     shutil.rmtree(run.staging, ignore_errors=True)
     return results, tables, kernels
-
-
-def write_stage_table(run: QuarterRun, tables: dict[str, pd.DataFrame]) -> None:
-    """stages.csv: every province that succeeded in this run, and the earlier rows of every province this
-    run did not redo or failed to redo (its earlier good outputs stand), in code order (identical bytes on
-    identical inputs)."""
-    text = stages_csv_bytes(pd.concat([tables[s] for s in run.sidos if s in tables], ignore_index=True)
-                            ) if tables else b""
-    kept = _earlier_rows(run.out_q / "stages.csv", keep=lambda s: s not in tables)
-    if not tables and not kept:  # never leave an earlier run's table beside a manifest that says all failed
-        (run.out_q / "stages.csv").unlink(missing_ok=True)
-        return
-    header, rows = _csv_lines(text) if text else (kept[0], [])
-    merged = sorted(rows + (kept[1] if kept else []), key=_row_key)
-    data = "\ufeff".encode() + (header + "".join(merged)).encode("utf-8")
-    path = run.out_q / "stages.csv"
-    xlsx = run.out_q / "stages.xlsx"
-    changed = not (path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data)
-    if changed:
-        write_atomic(path, data)  # an unchanged table keeps its file (and modification time)
-    if changed or not xlsx.is_file():
-        write_stage_workbook(path, xlsx, run.quarter, run.panel.synthetic)
-
-
-def write_stage_workbook(csv_path: Path, xlsx_path: Path, quarter: str, synthetic: bool) -> Path:
-    """stages.xlsx: the same rows as stages.csv with Korean headers, for people (the CSV keeps the English
-    column names other programs read)."""
-    from helpers.brief import column_header
-    from helpers.periods import quarter_label
-
-    df = pd.read_csv(csv_path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    for c in df.columns:
-        if c.endswith(("_pct", "_pp", "_krw")) or c in ("workplaces", "employees"):
-            df[c] = pd.to_numeric(df[c], errors="coerce")
-    title = f"{quarter_label(quarter)} 밀집지역 위기단계 (전국)" + (" — 합성(가상) 자료: 실제 현황 아님" if synthetic else "")
-    return write_xlsx(df, xlsx_path, {c: column_header(c) for c in df.columns}, sheet="위기단계", title=title)
-
-
-def _csv_lines(data: bytes) -> tuple[str, list[str]]:
-    """(header line, row lines) of a stages.csv, each line with its line end (rows never span lines)."""
-    lines = data.decode("utf-8-sig").splitlines(keepends=True)
-    return lines[0], lines[1:]
-
-
-def _row_key(line: str) -> tuple[str, str]:
-    import csv
-
-    fields = next(csv.reader([line]))
-    return fields[1], fields[2]  # sido_code, area_id
-
-
-def _earlier_rows(path: Path, keep) -> tuple[str, list[str]] | tuple:
-    """(header, the earlier stages.csv rows of the provinces `keep(sido)` says to keep); () when none."""
-    if not path.is_file():
-        return ()
-    header, rows = _csv_lines(path.read_bytes())
-    kept = [line for line in rows if keep(_row_key(line)[0])]
-    return (header, kept) if kept else ()
 
 
 def write_index_page(run: QuarterRun, results: dict[str, ProvinceResult], kernel: WarmKernel | None = None) -> str:
@@ -660,7 +535,7 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
         results, tables, kernels = run_provinces(run, progress, [s for s in run.sidos if s not in reused])
         results = {s: reused.get(s) or results[s] for s in run.sidos}
         try:
-            write_stage_table(run, tables)
+            write_stage_table(run.out_q, run.sidos, tables, run.quarter, run.panel.synthetic)
             index_error = write_index_page(run, results, kernels[0] if kernels else None)
         finally:
             for k in kernels:

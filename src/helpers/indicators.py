@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import codes
+from helpers.fields import INDICATOR_COLUMNS
 from helpers.pension import PensionSchedule
 from helpers.periods import month_index, quarter_months, quarter_of, shift_quarter
 from helpers.schema import MANUFACTURING_DIVISIONS
@@ -140,26 +141,45 @@ def _pct_change(now: pd.Series, base: pd.Series) -> pd.Series:
 
 def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_months: Iterable[str],
                          schedule: PensionSchedule, data_breaks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Monthly unit aggregates → the long quarterly indicator table (one row per quarter, level, unit).
+    """Monthly unit aggregates → the long quarterly indicator table (one row per quarter, level, unit;
+    columns `fields.INDICATOR_COLUMNS`).
 
     `data_months` are the months present in the data; a quarter lacking one of its months is marked
     `complete=False` and its means and sums use only the months present (never filled in).
     `schedule` gives each month's contribution rate; `data_breaks` the breaks found by
     `detect_data_breaks`, which mark the quarters they touch.
     """
-    data_months = sorted(set(data_months))
-    units = _unit_table(reference)
-    grid = units.merge(pd.DataFrame({"month": data_months}), how="cross")
+    m = _unit_months(monthly, reference, sorted(set(data_months)), schedule)
+    q = _quarter_values(m)
+    q = _with_changes(q)
+    q = _with_gaps(q)
+    q["data_break"] = _break_reasons(q, data_breaks)
+    order = {lv: i for i, lv in enumerate(LEVELS)}
+    q = q.assign(_o=q["level"].map(order)).sort_values(["quarter", "_o", "unit_id"]).drop(columns="_o")
+    return q[list(INDICATOR_COLUMNS)].reset_index(drop=True)
+
+
+_QUARTER_KEYS = ["level", "unit_id", "unit_name", "sido_code", "area_type", "quarter"]
+
+
+def _unit_months(monthly: pd.DataFrame, reference: pd.DataFrame, data_months: list[str],
+                 schedule: PensionSchedule) -> pd.DataFrame:
+    """Every unit × every data month (a unit without workplaces that month counts zeros), with the month's
+    payroll (contributions over that month's rate), its quarter and the largest workplace's share."""
+    grid = _unit_table(reference).merge(pd.DataFrame({"month": data_months}), how="cross")
     m = grid.merge(monthly.drop(columns=["level"]), on=["unit_id", "month"], how="left")
     num = _SUM_COLS + ["top_members", "closure_members"]
     m[num] = m[num].fillna(0)
-    # Payroll month by month: each month's contributions over that month's rate.
     m["payroll_month"] = m["contribution_krw"] / m["month"].map({ym: schedule.rate(ym) for ym in data_months})
     m["quarter"] = m["month"].map(quarter_of)
     m["top_share"] = np.where(m["employees"] > 0, m["top_members"] / m["employees"].where(m["employees"] > 0), np.nan)
+    return m
 
-    keys = ["level", "unit_id", "unit_name", "sido_code", "area_type", "quarter"]
-    g = m.groupby(keys, sort=False)
+
+def _quarter_values(m: pd.DataFrame) -> pd.DataFrame:
+    """Quarter means (stocks), sums (flows, payroll) and shares per unit, and the quarter's largest
+    withdrawal with its month."""
+    g = m.groupby(_QUARTER_KEYS, sort=False)
     q = g.agg(
         months_present=("month", "nunique"),
         workplaces=("workplaces", "mean"),
@@ -180,13 +200,14 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
     q["net_hires"] = q["gained"] - q["lost"]
     q["manufacturing_share_pct"] = 100 * q["manufacturing_employees"] / q["employees"].where(q["employees"] > 0)
     q["top_employer_share_pct"] = 100 * q.pop("top_employer_share")
-    biggest = m.loc[m.groupby(keys, sort=False)["closure_members"].idxmax(), ["unit_id", "quarter", "closure_members",
-                                                                             "month"]]
+    biggest = m.loc[g["closure_members"].idxmax(), ["unit_id", "quarter", "closure_members", "month"]]
     biggest = biggest.rename(columns={"closure_members": "largest_closure_members", "month": "largest_closure_month"})
     biggest["largest_closure_month"] = biggest["largest_closure_month"].where(biggest["largest_closure_members"] > 0, "")
-    q = q.merge(biggest, on=["unit_id", "quarter"], how="left")
+    return q.merge(biggest, on=["unit_id", "quarter"], how="left")
 
-    # Changes against q−4 and q−1, by unit.
+
+def _with_changes(q: pd.DataFrame) -> pd.DataFrame:
+    """Changes against q−4 (`*_yoy_pct`, with the base quarter's size and completeness) and q−1 (`*_qoq_pct`)."""
     base_cols = ["workplaces", "employees", "payroll_krw", "complete"]
     for lag, tag in ((-4, "yoy"), (-1, "qoq")):
         prev = q[["unit_id", "quarter", *base_cols]].copy()
@@ -200,7 +221,12 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
             q["employees_base"] = q["_employees_prev"]
             q["base_complete"] = q["_complete_prev"].astype("boolean").fillna(False).astype(bool)
         q = q.drop(columns=[f"_{c}_prev" for c in base_cols])
+    return q
 
+
+def _with_gaps(q: pd.DataFrame) -> pd.DataFrame:
+    """Employees' year-on-year gap (%p) against the unit's province (a province: against the nation) and
+    against the nation."""
     prov = q[q["level"] == "province"].set_index(["sido_code", "quarter"])["employees_yoy_pct"]
     nat = q[q["level"] == "nation"].set_index("quarter")["employees_yoy_pct"]
     q["employees_gap_nation_pp"] = q["employees_yoy_pct"] - q["quarter"].map(nat)
@@ -208,19 +234,7 @@ def quarterly_indicators(monthly: pd.DataFrame, reference: pd.DataFrame, data_mo
     q["employees_gap_pp"] = np.where(q["level"] == "province", q["employees_gap_nation_pp"],
                                      q["employees_yoy_pct"] - prov_for_row)
     q.loc[q["level"] == "nation", "employees_gap_pp"] = np.nan
-
-    q["data_break"] = _break_reasons(q, data_breaks)
-
-    order = {lv: i for i, lv in enumerate(LEVELS)}
-    q = q.assign(_o=q["level"].map(order)).sort_values(["quarter", "_o", "unit_id"]).drop(columns="_o")
-    cols = ["quarter", "level", "unit_id", "unit_name", "sido_code", "area_type", "months_present", "complete",
-            "base_complete", "workplaces", "employees", "payroll_krw", "avg_wage_krw", "gained", "lost",
-            "net_hires", "openings", "closures", "manufacturing_employees", "manufacturing_share_pct",
-            "top_employer_share_pct", "largest_closure_members", "largest_closure_month",
-            "workplaces_base", "employees_base", "workplaces_yoy_pct", "employees_yoy_pct", "payroll_yoy_pct",
-            "workplaces_qoq_pct", "employees_qoq_pct", "payroll_qoq_pct",
-            "employees_gap_pp", "employees_gap_nation_pp", "data_break"]
-    return q[cols].reset_index(drop=True)
+    return q
 
 
 # ---------------------------------------------------------------------------------------------
