@@ -316,7 +316,7 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
             progress_bar=False, log_output=False, **extra,
             parameters={"sido_code": sido_code, "quarter": run.quarter, "panel_dir": str(run.panel_dir),
                         "synthetic": run.panel.synthetic, "nav": True, "issued": run.issued,
-                        "previous_brief": _previous_brief(run, sido_code)},
+                        "previous_brief": _previous_brief(run, sido_code), "outputs_dir": str(run.out_q.parent)},
         )
         pdf = province_pages(run.panel, sido_code, run.quarter, executed, stage_dir, issued=run.issued,
                              previous_brief=_previous_brief(run, sido_code))
