@@ -6,7 +6,7 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → stages → typology → agenda → charts → report → export → brief → overview → survey → explorer →
+indicators → panel → stages → typology → agenda → charts → report → export → brief → overview → history → survey → explorer →
 demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
@@ -20,6 +20,7 @@ demo → workspace → publish → batch → cli
 - stages: rules, reasons, decisions and the stage tables; typology: area types (analysis); agenda: what
   the council is asked to decide (areas, facts, 판단유보 reasons) as data for the brief.
 - charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
+  history (each area's stages over the last quarters; the list of stored quarters and their links),
   survey (survey candidates), explorer (JupyterLab widget).
 - demo: synthetic data, off to the side; workspace: the edge that chooses real or demo data and opens the
   panel; publish: the files beside each province notebook and the quarter's stage table; batch: the

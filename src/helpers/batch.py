@@ -248,8 +248,16 @@ def province_key(run: QuarterRun, sido_code: str) -> str:
         "params": run.config.params_for(sido_code),
         "decisions": dec[dec["area_id"].isin(areas)][DECISION_COLUMNS].to_dict("records"),
         "notebook": _notebook_hash(run, "regional_monitoring.ipynb"), "code": source_digest(),
-        "versions": run.versions, "kernel": sys.executable,
+        "versions": run.versions, "kernel": sys.executable, "history": _history_facts(run),
     })
+
+
+def _history_facts(run: QuarterRun) -> list[dict]:
+    """The stored stage tables of the quarters before this one that the brief's stage strip reads."""
+    from helpers.history import STRIP_QUARTERS, strip_quarters
+
+    paths = [run.out_q.parent / q / "stages.csv" for q in strip_quarters(run.quarter, STRIP_QUARTERS)[:-1]]
+    return [{"quarter": p.parent.name, "sha256": sha256_file(p)} for p in paths if p.is_file()]
 
 
 def _notebook_hash(run: QuarterRun, name: str) -> str:
@@ -542,6 +550,9 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
                 k.discard()
         manifest = build_manifest(run, results, index_error, started, time.perf_counter() - t0)
         write_atomic(run.out_q / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        from helpers.history import link_quarters
+
+        link_quarters(run.out_q.parent, run.config.params_for)  # outputs/index.html, previous/next links
     finally:
         shutil.rmtree(run.staging, ignore_errors=True)
         run.lock.close()
