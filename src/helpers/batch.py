@@ -590,7 +590,7 @@ def cli_run(args) -> int:
             notes.setdefault(w.split(" (")[0] if "Chromium 이 없습니다" in w else w, []).append(p["name"])
     for w, names in notes.items():
         print(f"  경고: {w}" + (f" — {len(names)}개 시도" if len(names) > 1 else f" — {names[0]}"))
-    print(f"  색인: {out_q / 'index.html'}")
+    print(f"  색인: {out_q / 'index.html'} (전체 분기 목록: {out_q.parent / 'index.html'})")
     if (out_q / "stages.csv").is_file():
         print(f"  위기단계 표: {out_q / 'stages.csv'}")
     else:
