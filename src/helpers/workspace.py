@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from helpers import nps
+from helpers.decisions import load_decisions
 from helpers.errors import UserError
 from helpers.panel import Panel, build_panel
 from helpers.params import Config, load_config
-from helpers.stages import load_decisions
 
 
 def resolve_raw_dir(raw_dir: str | Path | None, config: Config | None = None) -> tuple[Path, bool]:
