@@ -7,7 +7,7 @@ Modules, imports flowing downward only (a module imports only modules listed bef
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
 indicators → panel → stages → decisions → typology → agenda → charts → report → export → brief → overview → survey → explorer →
-demo → workspace → publish → batch → cli
+decision_form → demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
 - params: `params/*.yaml` read once into a `Config`; codes: the code-change and province tables of
@@ -22,7 +22,8 @@ demo → workspace → publish → batch → cli
   area types (analysis); agenda: what the council is asked to decide (areas, facts, 판단유보 reasons) as data
   for the brief.
 - charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
-  survey (survey candidates), explorer (JupyterLab widget).
+  survey (survey candidates), explorer (JupyterLab widget), decision_form (JupyterLab
+  form recording council decisions).
 - demo: synthetic data, off to the side; workspace: the edge that chooses real or demo data and opens the
   panel; publish: the files beside each province notebook and the quarter's stage table; batch: the
   quarterly Papermill run; cli: `python -m helpers`.

@@ -238,7 +238,9 @@ def check_row(r: dict, known: dict[str, str] | None, scale_of: Callable[[str], l
         problems.append(f"결정 단계 '{stage}' 는 척도 {scale_of(known[area])} 에 없습니다")
     raw_date = r.get("decided_date", "").strip()
     d = parse_date(raw_date)
-    if d is None:
+    if not raw_date:
+        problems.append("결정일이 비어 있습니다 (YYYY-MM-DD, 예: 2026-10-28)")
+    elif d is None:
         problems.append(f"결정일 '{raw_date}' 는 날짜(YYYY-MM-DD, 예: 2026-10-28)여야 합니다")
     elif d > today:
         problems.append(f"결정일 {d} 는 오늘({today}) 이후입니다")
@@ -260,9 +262,10 @@ def _duplicates(rows: list[dict]) -> list[tuple[int, str]]:
         key = (r["quarter"], r["area_id"])
         earlier = seen.setdefault(key, [])
         if any(e[RECORDED_AT] == r[RECORDED_AT] for e in earlier):
-            what = "기록 시각(recorded_at)이 없는" if not r[RECORDED_AT] else f"기록 시각 {r[RECORDED_AT]} 이 같은"
             first = next(e["row"] for e in earlier if e[RECORDED_AT] == r[RECORDED_AT])
-            out.append((r["row"], f"{key[0]} {key[1]} 에 대한 결정이 두 번 기록되어 있습니다 ({first}행과 {what} 행). "
+            why = ("두 행 모두 기록 시각(recorded_at)이 없습니다" if not r[RECORDED_AT]
+                   else f"두 행의 기록 시각이 {r[RECORDED_AT]} 로 같습니다")
+            out.append((r["row"], f"{key[0]} {key[1]} 에 대한 결정이 두 번 기록되어 있습니다 ({first}행과 이 행; {why}). "
                                   "고친 결정이면 나중 행의 recorded_at 에 고친 시각을 적으세요"))
         earlier.append(r)
     return out
@@ -293,7 +296,10 @@ def read_decisions(path: str | Path, reference: pd.DataFrame | None = None,
     scale_of = _scale_of(params_for)
     errors: list[tuple[int, str]] = []
     rows: list[dict] = []
+    sheet = path.suffix.lower() == ".xlsx"
     for n, cells in records[1:]:
+        if sheet and len(cells) < len(header):  # empty cells at the end of a sheet row are just empty
+            cells = [*cells, *[""] * (len(header) - len(cells))]
         if len(cells) == len(header) - 1 and header[-1] == RECORDED_AT:
             cells = [*cells, ""]  # a row typed by hand without the recording time
         if len(cells) != len(header):
