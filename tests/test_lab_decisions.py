@@ -67,7 +67,8 @@ def test_the_decision_form_records_and_corrects_a_decision_in_jupyterlab(tmp_pat
                                    timeout=30_000)
             page.wait_for_timeout(1100)  # two recordings never share a second (the form would add one anyway)
         history = form.locator(".sme-history").inner_text()
-        assert history.count("현재 결정") == 1 and history.count("이전 기록") == 3  # 2026Q3 × 2 + 2026Q2 × 2
+        # one decision in force per quarter, the other row of each quarter is its trail
+        assert history.count("현재 결정") == 2 and history.count("이전 기록") == 2
         assert "재검토: 협력업체 추가 휴업으로 심각 유지" in history and "실태조사 후 심각, 조선 협력업체" in history
         assert "이번 분기 기록" in form.locator(".sme-agenda").inner_text()
         form.scroll_into_view_if_needed()

@@ -212,13 +212,15 @@ class DecisionForm:
                    if r.area_id in decided.index else "–")
             rows.append([f"<b>{e(str(r.area_name))}</b> <span style='color:#57606A'>{e(str(r.area_id))}</span>",
                          e(str(r.kinds)), _chip(r.stage, scale), e(str(r.standing)), now])
-        cap = (f"결정이 필요한 지역 {len(self.agenda_frame):,}곳 ({quarter_label(self.quarter)}) — 새로 위기징후, 단계 상승, "
-               "제안이 현 결정과 다른 지역, 결정 기록이 없는 주의 이상 지역")
         extra = self.stages_frame[self.stages_frame["area_id"].isin(set(decided.index) - set(self.agenda_frame["area_id"]))]
         for r in extra.itertuples(index=False):
             now = f"{_chip(decided.at[r.area_id, 'decided_stage'], scale)} {e(decided.at[r.area_id, 'decided_date'])}"
             rows.append([f"<b>{e(str(r.area_name))}</b> <span style='color:#57606A'>{e(str(r.area_id))}</span>",
                          "이번 분기 결정 기록됨", _chip(r.stage, scale), "–", now])
+        cap = (f"결정이 필요한 지역 {len(self.agenda_frame):,}곳 ({quarter_label(self.quarter)}: 새로 위기징후, 단계 상승, "
+               "제안이 현 결정과 다른 지역, 결정 기록이 없는 주의 이상 지역)")
+        if len(extra):
+            cap += f" · 그 밖에 이번 분기 결정을 기록한 지역 {len(extra):,}곳"
         if not rows:
             self.agenda_html.value = (f'<p class="sme-agenda-none" style="margin:6px 0">{e(cap)}: 이번 분기에 결정이 필요한 '
                                       "지역이 없습니다. 다른 지역은 아래 목록에서 고를 수 있습니다.</p>")
