@@ -325,3 +325,18 @@ def test_rerunning_a_past_quarter_never_changes_the_decisions_file(demo_raw, tmp
     stages = (out / "2026Q2" / "stages.csv").read_text(encoding="utf-8-sig")
     assert "2026Q2,심각,2026-08-04,\"재검토, 심각으로\"" in stages
     assert sorted(p.name for p in dec.parent.glob("decisions*")) == ["decisions.csv"]
+
+
+def test_the_form_reads_the_panel_the_batch_saved_and_says_when_a_quarter_was_never_run(tiny_workspace, small_panel,
+                                                                                         tmp_path, capsys):
+    from helpers.workspace import quarter_panel
+
+    out = tmp_path / "out"
+    small_panel.save(out / "2026Q2" / "_panel")
+    small_panel.save(out / "2026Q3" / "_panel")
+    panel, quarter = quarter_panel(None, out)
+    assert quarter == "2026Q3" and panel.synthetic and set(panel.reference["area_id"]) == set(REF["area_id"])
+    with pytest.raises(UserError) as e:
+        quarter_panel("2025Q4", out, tiny_workspace / "raw")
+    assert "2025Q4 는 일괄 실행된 적이 없고" in str(e.value) and "원자료에도 없습니다" in str(e.value)
+    assert "원자료에서 지표를 계산합니다" in capsys.readouterr().err
