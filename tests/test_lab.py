@@ -19,6 +19,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -65,14 +68,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _notebook_with_parameters(dest: Path, parameters: dict) -> Path:
-    """A copy of explore.ipynb with Papermill's injected-parameters cell (as the batch would run it)."""
+def _notebook_with_parameters(dest: Path, parameters: dict, name: str = "explore.ipynb") -> Path:
+    """A copy of a notebook with Papermill's injected-parameters cell (as the batch would run it)."""
     import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    nb = parameterize_notebook(load_notebook_node(str(ROOT / "notebooks" / "explore.ipynb")), parameters)
-    path = dest / "explore.ipynb"
+    nb = parameterize_notebook(load_notebook_node(str(ROOT / "notebooks" / name)), parameters)
+    path = dest / name
     nbformat.write(nb, path)
     return path
 
@@ -125,18 +128,28 @@ def _stop(proc: subprocess.Popen, base: str, token: str) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.mark.slow
-def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path, demo_raw):
+@dataclass
+class LabPage:
+    """An open JupyterLab notebook page and what the browser saw (requests leaving loopback, page errors)."""
+
+    page: object
+    log: Path
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def lab_notebook(tmp_path: Path, work: Path, notebook: str, root: Path, viewport: dict) -> Iterator[LabPage]:
+    """JupyterLab (the Makefile's offline options) on loopback over `work`, with SME_MONITOR_ROOT=`root`,
+    `notebook` opened in headless Chromium and Run All Cells clicked once the kernel listens. On exit the
+    server (kernels included) is stopped and the checks every lab page must pass are asserted."""
     exe = chromium_path()  # raises with an instruction when Chromium is missing: the test fails
     from playwright.sync_api import sync_playwright
 
-    demo = small_demo_root(demo_raw)
-    work = tmp_path / "notebooks"
-    work.mkdir()
-    _notebook_with_parameters(work, {"panel_dir": str(demo / "panel"), "sido_code": "48"})
     port, token = _free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, SME_MONITOR_ROOT=str(demo), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+    env = dict(os.environ, SME_MONITOR_ROOT=str(root), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), PYTHONUNBUFFERED="1")
     cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -147,33 +160,33 @@ def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path, de
     labconfig = tmp_path / "config" / "labconfig"
     labconfig.mkdir(parents=True)
     (labconfig / "default_setting_overrides.json").write_text(json.dumps(make_lab_setting_overrides()))
-    log = (tmp_path / "lab.log").open("w")
+    log_path = tmp_path / "lab.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    external: list[str] = []
-    errors: list[str] = []
-    console: list[str] = []
+    lab = LabPage(page=None, log=log_path)
     try:
         _wait_until_up(proc, f"{base}/api/status?token={token}")
         profile = tmp_path / "chromium-profile"
         with sync_playwright() as pw:
             ctx = pw.chromium.launch_persistent_context(
                 str(profile), executable_path=exe, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1400, "height": 2300}, locale="ko-KR", service_workers="block")
+                viewport=viewport, locale="ko-KR", service_workers="block")
             try:
                 page = ctx.pages[0] if ctx.pages else ctx.new_page()
+                lab.page = page
 
                 def on_route(route):
                     u = route.request.url
                     if u.startswith((base, "data:", "blob:", "ws://127.0.0.1")):
                         route.continue_()
                     else:
-                        external.append(u)
+                        lab.external.append(u)
                         route.abort()
 
                 ctx.route("**/*", on_route)
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-                page.goto(f"{base}/lab/tree/explore.ipynb?token={token}", wait_until="load", timeout=60_000)
+                page.on("pageerror", lambda e: lab.errors.append(str(e)))
+                page.on("console", lambda m: lab.console.append(m.text) if m.type == "error" else None)
+                page.goto(f"{base}/lab/tree/{notebook}?token={token}", wait_until="load", timeout=60_000)
                 page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
                 # The kernel is up when every execution indicator (toolbar, status bar) shows it idle;
                 # cells run before the kernel is connected would be dropped.
@@ -181,57 +194,8 @@ def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path, de
                     "() => { const s = [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')];"
                     " return s.length > 0 && s.every(e => e.dataset.status === 'idle'); }", timeout=60_000)
                 _wait_for_connected_kernel(page, base, token)
-                for _attempt in range(3):
-                    if page.locator(".jp-Dialog").count():  # a kernel question would block the menu
-                        page.locator(".jp-Dialog .jp-mod-accept").first.click()
-                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-                    try:  # some cell is queued, running or done
-                        page.wait_for_function(
-                            "() => [...document.querySelectorAll('.jp-InputArea-prompt')].some("
-                            "p => /\\[(\\*|\\d+)\\]/.test(p.innerText))", timeout=15_000)
-                        break
-                    except Exception:  # noqa: BLE001 — clicked before the kernel listened: run again
-                        continue
-
-                try:
-                    page.wait_for_selector(".sme-explorer .widget-dropdown select", timeout=120_000)
-                except Exception:
-                    FAILURE.parent.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(FAILURE), full_page=True)
-                    raise AssertionError(f"위젯이 나타나지 않았습니다 (화면: {FAILURE}); 서버 기록:\n"
-                                         + (tmp_path / "lab.log").read_text()[-3000:]) from None
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('.sme-explorer img')].filter("
-                    "i => i.naturalWidth > 100).length >= 2", timeout=60_000)
-                page.wait_for_selector(".sme-explorer .sme-table", timeout=30_000)
-                explorer = page.locator(".sme-explorer")
-                assert page.locator(".sme-explorer .widget-dropdown").count() >= 2  # province, indicator
-                assert page.locator(".sme-explorer .widget-select-multiple").count() == 1
-                assert page.locator(".sme-explorer .widget-hslider, .sme-explorer .widget-slider").count() >= 1
-                assert page.locator(".sme-explorer .widget-toggle-button").count() == 1
-                text = explorer.inner_text()
-                assert "경상남도 밀집지역 탐색" in text and "합성(가상) 자료" in text
-                assert "옥포국가산업단지" in text
-                assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count() == 0
-
-                # A change in the browser goes through the kernel: header, map and table follow.
-                map_src = "() => document.querySelectorAll('.sme-explorer img')[1].src"
-                province = page.locator(".sme-explorer .widget-dropdown select").first
-                for label, name in (("부산광역시 (26)", "부산광역시"), ("경상남도 (48)", "경상남도")):
-                    before = page.evaluate(map_src)
-                    province.select_option(label=label)
-                    page.wait_for_function(
-                        f"() => document.querySelector('.sme-explorer').innerText.includes('{name} 밀집지역 탐색')"
-                        f" && document.querySelectorAll('.sme-explorer img')[1].src !== {json.dumps(before)}"
-                        " && document.querySelectorAll('.sme-explorer img')[1].complete", timeout=30_000)
-                page.locator(".sme-explorer .widget-toggle-button").first.click()
-                page.wait_for_selector(".sme-explorer .sme-reasons", timeout=30_000)
-                assert "판단 근거" in page.locator(".sme-explorer .sme-reasons").inner_text()
-                page.locator(".sme-explorer").scroll_into_view_if_needed()
-                page.wait_for_timeout(500)
-                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOT))
+                _run_all_cells(page)
+                yield lab
             finally:
                 ctx.close()
     finally:
@@ -239,7 +203,75 @@ def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path, de
         log.close()
         shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
     assert proc.returncode is not None
-    assert external == [], f"JupyterLab 이 외부로 요청을 보냈습니다: {json.dumps(external, ensure_ascii=False)}"
-    assert errors == [], errors
-    assert [c for c in console if "widget" in c.lower() or "state" in c.lower()] == [], console
+    assert lab.external == [], f"JupyterLab 이 외부로 요청을 보냈습니다: {json.dumps(lab.external, ensure_ascii=False)}"
+    assert lab.errors == [], lab.errors
+    assert [c for c in lab.console if "widget" in c.lower() or "state" in c.lower()] == [], lab.console
+
+
+def _run_all_cells(page) -> None:
+    for _attempt in range(3):
+        if page.locator(".jp-Dialog").count():  # a kernel question would block the menu
+            page.locator(".jp-Dialog .jp-mod-accept").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:  # some cell is queued, running or done
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-InputArea-prompt')].some("
+                "p => /\\[(\\*|\\d+)\\]/.test(p.innerText))", timeout=15_000)
+            return
+        except Exception:  # noqa: BLE001 — clicked before the kernel listened: run again
+            continue
+
+
+def wait_for_widget(lab: LabPage, selector: str, failure: Path, timeout: float = 120_000) -> None:
+    """Wait for the notebook's widget; when it does not come, a screenshot and the server log explain why."""
+    try:
+        lab.page.wait_for_selector(selector, timeout=timeout)
+    except Exception:
+        failure.parent.mkdir(parents=True, exist_ok=True)
+        lab.page.screenshot(path=str(failure), full_page=True)
+        raise AssertionError(f"위젯이 나타나지 않았습니다 (화면: {failure}); 서버 기록:\n"
+                             + lab.log.read_text()[-3000:]) from None
+
+
+@pytest.mark.slow
+def test_explorer_widgets_render_in_jupyterlab_in_headless_chromium(tmp_path, demo_raw):
+    demo = small_demo_root(demo_raw)
+    work = tmp_path / "notebooks"
+    work.mkdir()
+    _notebook_with_parameters(work, {"panel_dir": str(demo / "panel"), "sido_code": "48"})
+    with lab_notebook(tmp_path, work, "explore.ipynb", demo, {"width": 1400, "height": 2300}) as lab:
+        page = lab.page
+        wait_for_widget(lab, ".sme-explorer .widget-dropdown select", FAILURE)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.sme-explorer img')].filter("
+            "i => i.naturalWidth > 100).length >= 2", timeout=60_000)
+        page.wait_for_selector(".sme-explorer .sme-table", timeout=30_000)
+        explorer = page.locator(".sme-explorer")
+        assert page.locator(".sme-explorer .widget-dropdown").count() >= 2  # province, indicator
+        assert page.locator(".sme-explorer .widget-select-multiple").count() == 1
+        assert page.locator(".sme-explorer .widget-hslider, .sme-explorer .widget-slider").count() >= 1
+        assert page.locator(".sme-explorer .widget-toggle-button").count() == 1
+        text = explorer.inner_text()
+        assert "경상남도 밀집지역 탐색" in text and "합성(가상) 자료" in text
+        assert "옥포국가산업단지" in text
+        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count() == 0
+
+        # A change in the browser goes through the kernel: header, map and table follow.
+        map_src = "() => document.querySelectorAll('.sme-explorer img')[1].src"
+        province = page.locator(".sme-explorer .widget-dropdown select").first
+        for label, name in (("부산광역시 (26)", "부산광역시"), ("경상남도 (48)", "경상남도")):
+            before = page.evaluate(map_src)
+            province.select_option(label=label)
+            page.wait_for_function(
+                f"() => document.querySelector('.sme-explorer').innerText.includes('{name} 밀집지역 탐색')"
+                f" && document.querySelectorAll('.sme-explorer img')[1].src !== {json.dumps(before)}"
+                " && document.querySelectorAll('.sme-explorer img')[1].complete", timeout=30_000)
+        page.locator(".sme-explorer .widget-toggle-button").first.click()
+        page.wait_for_selector(".sme-explorer .sme-reasons", timeout=30_000)
+        assert "판단 근거" in page.locator(".sme-explorer .sme-reasons").inner_text()
+        page.locator(".sme-explorer").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 50_000

@@ -5,12 +5,12 @@ import copy
 import pandas as pd
 import pytest
 
+from helpers.decisions import load_decisions
 from helpers.errors import UserError
 from helpers.params import load_params, project_root
 from helpers.stages import (
     STAGES_CSV_COLUMNS,
     assign_stages,
-    load_decisions,
     propose_stage,
     stage_history,
     stages_csv_bytes,

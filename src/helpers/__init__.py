@@ -6,8 +6,8 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → stages → typology → agenda → charts → report → export → brief → overview → history → survey → explorer →
-demo → workspace → publish → batch → cli
+indicators → panel → stages → decisions → typology → agenda → charts → report → export → brief → overview → history →
+survey → explorer → decision_form → demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
 - params: `params/*.yaml` read once into a `Config`; codes: the code-change and province tables of
@@ -17,11 +17,14 @@ demo → workspace → publish → batch → cli
   reference: building the real reference from the bundled boundaries.
 - indicators: quarterly indicators and data breaks (pure computation); panel: the path from a raw folder
   to the indicators, with the parameters and decisions it used, saved to one folder.
-- stages: rules, reasons, decisions and the stage tables; typology: area types (analysis); agenda: what
-  the council is asked to decide (areas, facts, 판단유보 reasons) as data for the brief.
+- stages: rules, reasons, the decisions beside the proposals and the stage tables; decisions: the council
+  decisions file (CSV in UTF-8/cp949, or .xlsx) read and checked, and appended to with its trail; typology:
+  area types (analysis); agenda: what the council is asked to decide (areas, facts, 판단유보 reasons) as data
+  for the brief.
 - charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
   history (each area's stages over the last quarters; the list of stored quarters and their links),
-  survey (survey candidates), explorer (JupyterLab widget).
+  survey (survey candidates), explorer (JupyterLab widget), decision_form (JupyterLab form recording council
+  decisions).
 - demo: synthetic data, off to the side; workspace: the edge that chooses real or demo data and opens the
   panel; publish: the files beside each province notebook and the quarter's stage table; batch: the
   quarterly Papermill run; cli: `python -m helpers`.

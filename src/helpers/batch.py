@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import codes
+from helpers.decisions import decisions_file
 from helpers.errors import UserError
 from helpers.files import digest, sha256_file, source_digest, write_atomic
 from helpers.panel import DECISION_COLUMNS, Panel
@@ -503,7 +504,7 @@ def build_manifest(run: QuarterRun, results: dict[str, ProvinceResult], index_er
                                "files": [str(run.config.root / "params" / n)
                                          for n in (codes.CHANGES_FILE, codes.PROVINCES_FILE)]},
             "areas": {"file": str(run.areas_path), "sha256": sha256_file(run.areas_path)},
-            "decisions": _file_fact(run.config.path("decisions")),
+            "decisions": _file_fact(decisions_file(run.config.path("decisions"))),
         },
         "parameters": _params_as_used(run),
         "versions": run.versions,

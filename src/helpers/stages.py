@@ -1,4 +1,5 @@
-"""Crisis stages (위기단계) with reasons, council decisions, stage history, and the `stages.csv` table.
+"""Crisis stages (위기단계) with reasons, the council decisions beside them, stage history, and the `stages.csv`
+table (the decisions file itself is read by `helpers.decisions`).
 
 Rules come from `params/default.yaml` (`stages:`), overridable per province. They are evaluated from
 the most severe stage down; the first stage with a satisfied condition is proposed, the mildest stage
@@ -12,7 +13,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 
@@ -122,79 +122,6 @@ def stage_history(indicators: pd.DataFrame, params_for: Callable[[str], dict] | 
     out["reasons"] = reasons
     out["stage_rank"] = ranks
     return out.reset_index(drop=True)
-
-
-def load_decisions(path: str | Path, reference: pd.DataFrame | None = None,
-                   params_for: Callable[[str], dict] | None = None, today: str | None = None) -> pd.DataFrame:
-    """Council decisions (`params/decisions.csv`: quarter, area_id, decided_stage, decided_date, note).
-
-    Read as UTF-8 (with or without BOM) or cp949 (Korean Excel's "CSV"); lines starting with '#' are
-    comments. Validated: the right number of fields, quarter YYYYQn and not in the future, a known area,
-    a stage of that province's scale, a real date not after `today`; one decision per area and quarter.
-    Every bad row is reported at once, in Korean, with its line number.
-    """
-    import csv
-    from datetime import date
-
-    from helpers.periods import QUARTER_RE, quarter_of
-
-    path = Path(path)
-    if not path.is_file():
-        return pd.DataFrame(columns=DECISION_COLUMNS)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp949", errors="replace")
-    # Records, not lines: a quoted note may span lines, and one of its lines may start with '#'.
-    reader = csv.reader(io.StringIO(text))
-    records, start = [], 1
-    for fields in reader:
-        if fields and any(f.strip() for f in fields) and not fields[0].lstrip().startswith("#"):
-            records.append((start, fields))
-        start = reader.line_num + 1
-    if not records:
-        return pd.DataFrame(columns=DECISION_COLUMNS)
-    header = [h.strip() for h in records[0][1]]
-    missing = [c for c in DECISION_COLUMNS if c not in header]
-    if missing:
-        raise UserError(f"협의회 결정 파일 {path.name} 에 필요한 열이 없습니다: {', '.join(missing)}")
-    today = today or date.today().isoformat()
-    known = dict(zip(reference["area_id"], reference["sido_code"])) if reference is not None else None
-    errors, rows, seen = [], [], set()
-    for n, fields in records[1:]:
-        where = f"{path.name} {n}행"
-        if len(fields) != len(header):
-            errors.append(f"{where}: 필드가 {len(fields)}개입니다 (머리글은 {len(header)}개). 메모에 쉼표가 있으면 "
-                          "메모 전체를 큰따옴표로 감싸세요.")
-            continue
-        r = {h: v.strip() for h, v in zip(header, fields)}
-        q = r["quarter"].upper()
-        problems = []
-        if not QUARTER_RE.fullmatch(q):
-            problems.append(f"분기 '{r['quarter']}' 는 YYYYQn 형식이어야 합니다 (예: 2026Q3)")
-        elif q > quarter_of(today[:7]):
-            problems.append(f"분기 {q} 는 아직 오지 않았습니다")
-        if known is not None and r["area_id"] not in known:
-            problems.append(f"밀집지역 '{r['area_id']}' 가 기준표에 없습니다")
-        elif known is not None:
-            scale = _params_for(params_for, known[r["area_id"]])["stages"]["scale"]
-            if r["decided_stage"] not in scale:
-                problems.append(f"결정 단계 '{r['decided_stage']}' 는 척도 {scale} 에 없습니다")
-        d = pd.to_datetime(r["decided_date"], errors="coerce", format="%Y-%m-%d")
-        if pd.isna(d):
-            problems.append(f"결정일 '{r['decided_date']}' 는 YYYY-MM-DD 형식이어야 합니다")
-        elif r["decided_date"] > today:
-            problems.append(f"결정일 {r['decided_date']} 는 오늘({today}) 이후입니다")
-        if (q, r["area_id"]) in seen:
-            problems.append(f"{q} {r['area_id']} 에 대한 결정이 두 번 기록되어 있습니다")
-        seen.add((q, r["area_id"]))
-        errors.extend(f"{where}: {p}." for p in problems)
-        rows.append({**r, "quarter": q})
-    if errors:
-        raise UserError(f"협의회 결정 파일 {path.name} 에 고칠 곳이 {len(errors)}개 있습니다:\n"
-                        + "\n".join(f"  - {e}" for e in errors))
-    return pd.DataFrame(rows, columns=header)[DECISION_COLUMNS].copy()
 
 
 def assign_stages(indicators: pd.DataFrame, quarter: str, decisions: pd.DataFrame | None = None,

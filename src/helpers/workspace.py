@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from helpers import nps
+from helpers.decisions import load_decisions
 from helpers.errors import UserError
 from helpers.panel import Panel, build_panel
 from helpers.params import Config, load_config
-from helpers.stages import load_decisions
 
 
 def resolve_raw_dir(raw_dir: str | Path | None, config: Config | None = None) -> tuple[Path, bool]:
@@ -68,3 +68,31 @@ def pick_quarter(panel: Panel, quarter: str | None) -> str:
         have = ", ".join(sorted(set(panel.indicators["quarter"])))
         raise UserError(f"분기 {quarter} 의 자료가 없습니다. 있는 분기: {have}")
     return quarter
+
+
+def quarter_panel(quarter: str | None = None, outputs_dir: str | Path | None = None, raw_dir: str | Path | None = None,
+                  areas: str | Path | None = None) -> tuple[Panel, str]:
+    """For the decision form: (panel, quarter). The panel the batch saved for the quarter
+    (`outputs/<quarter>/_panel`) is the quickest source of its stage table; without `quarter`, the latest
+    quarter that has one. When the quarter was never run, the panel is computed from the raw folder (said
+    on stderr), and a quarter the data do not have is a Korean UserError."""
+    from helpers.periods import QUARTER_RE, check_quarter
+
+    config = load_config()
+    out = config.path("outputs", outputs_dir)
+    quarter = check_quarter(quarter)
+    if quarter is None:
+        saved = sorted(p.parent.parent.name for p in out.glob("*/_panel/panel.json")
+                       if QUARTER_RE.fullmatch(p.parent.parent.name))
+        quarter = saved[-1] if saved else None
+    saved_dir = out / quarter / "_panel" if quarter else None
+    if saved_dir is not None and (saved_dir / "panel.json").is_file():
+        return Panel.load(saved_dir), quarter
+    if quarter:
+        print(f"{quarter} 는 아직 일괄 실행되지 않아({saved_dir} 없음) 원자료에서 지표를 계산합니다…", file=sys.stderr)
+    panel = open_panel(raw_dir, areas, config)
+    try:
+        return panel, pick_quarter(panel, quarter)
+    except UserError as e:
+        raise UserError(f"분기 {quarter} 는 일괄 실행된 적이 없고({saved_dir} 없음) 원자료에도 없습니다. "
+                        f"{e}".replace(f"분기 {quarter} 의 자료가 없습니다. ", "")) from None
