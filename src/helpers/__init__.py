@@ -6,8 +6,8 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → stages → typology → agenda → charts → report → export → brief → overview → survey → explorer →
-demo → workspace → publish → batch → cli
+indicators → panel → stages → typology → agenda → charts → report → export → brief → overview → survey → fieldsurvey →
+bsi → explorer → demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
 - params: `params/*.yaml` read once into a `Config`; codes: the code-change and province tables of
@@ -20,8 +20,9 @@ demo → workspace → publish → batch → cli
 - stages: rules, reasons, decisions and the stage tables; typology: area types (analysis); agenda: what
   the council is asked to decide (areas, facts, 판단유보 reasons) as data for the brief.
 - charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
-  survey (survey candidates), explorer (JupyterLab widget).
-- demo: synthetic data, off to the side; workspace: the edge that chooses real or demo data and opens the
+  survey (survey candidates), fieldsurvey (the 실태조사 form, importing and storing its responses), bsi (the
+  survey's area indices and the brief's 현장 체감 section), explorer (JupyterLab widget).
+- demo: synthetic data (and synthetic survey responses), off to the side; workspace: the edge that chooses real or demo data and opens the
   panel; publish: the files beside each province notebook and the quarter's stage table; batch: the
   quarterly Papermill run; cli: `python -m helpers`.
 """
