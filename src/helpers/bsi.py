@@ -113,7 +113,7 @@ def _survey_when(survey_q: str, quarter: str) -> str:
 def _area_row(ctx: BriefContext, r, agg: dict | None) -> str:
     from helpers.report import stage_chip_html
 
-    yoy = f"종사자 {fmt_pct(r.employees_yoy_pct)}<br>총급여 {fmt_pct(r.payroll_yoy_pct)}"
+    yoy = f"<span>종사자 {fmt_pct(r.employees_yoy_pct)}<br>총급여 {fmt_pct(r.payroll_yoy_pct)}</span>"
     cells = [f'<td data-label="제안 단계">{stage_chip_html(r.stage, ctx.scale)}</td>',
              f'<td class="num" data-label="전년 동기 대비">{yoy}</td>']
     if agg is None:
@@ -124,10 +124,10 @@ def _area_row(ctx: BriefContext, r, agg: dict | None) -> str:
     else:
         cells.append(f'<td class="num" data-label="응답">{agg["n"]}곳</td>')
         for q, label in QUESTIONS:
-            cells.append(f'<td class="num" data-label="{e(label)} (현재 / 전망)">{_bsi_text(agg[f"bsi_{q}_now"])} / '
-                         f'{_bsi_text(agg[f"bsi_{q}_outlook"])}</td>')
+            cells.append(f'<td class="num" data-label="{e(label)} (현재 / 전망)"><span>{_bsi_text(agg[f"bsi_{q}_now"])} / '
+                         f'{_bsi_text(agg[f"bsi_{q}_outlook"])}</span></td>')
         diff = " · ".join(f"{e(label)} {count}곳" for label, count in agg["difficulties"]) or "–"
-        cells.append(f'<td class="text" data-label="주요 애로">{diff}</td>')
+        cells.append(f'<td class="text" data-label="주요 애로"><span>{diff}</span></td>')
     return (f'<tr><th scope="row">{e(str(r.area_name))}<br><small>{e(str(r.sigungu))}</small></th>'
             f"{''.join(cells)}</tr>")
 
