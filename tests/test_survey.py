@@ -176,8 +176,11 @@ def _notebook_source(name: str) -> str:
 
 @pytest.mark.parametrize("name", ["regional_monitoring.ipynb", "national_overview.ipynb"])
 def test_brief_notebooks_never_call_the_survey_list(name):
+    # The brief's survey section (helpers.bsi) shows area aggregates of the responses; the candidate list
+    # (helpers.survey) itself never reaches a notebook.
     src = _notebook_source(name)
-    assert "survey" not in src and "실태조사 후보" not in src
+    assert "survey_candidates" not in src and "실태조사 후보" not in src
+    assert "import survey" not in src and "helpers.survey" not in src and "fieldsurvey" not in src
 
 
 def test_brief_sections_do_not_import_the_survey_module_nor_show_workplace_names(panel, stages):

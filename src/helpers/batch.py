@@ -240,7 +240,10 @@ def _previous_manifest(out_q: Path) -> dict:
 def province_key(run: QuarterRun, sido_code: str) -> str:
     """Digest of everything a province's outputs come from: the panel's data key (raw files, reference,
     default parameters, code), the quarter, the province's parameters (defaults + its regions file), the
-    council decisions on its areas, the notebook, the package's code and versions, and the kernel."""
+    council decisions on its areas, the survey responses its brief may show, the notebook, the package's code
+    and versions, and the kernel."""
+    from helpers.bsi import survey_key
+
     ref = run.panel.reference
     areas = set(ref.loc[ref["sido_code"] == sido_code, "area_id"])
     dec = run.panel.decisions
@@ -248,6 +251,7 @@ def province_key(run: QuarterRun, sido_code: str) -> str:
         "panel": run.panel.key, "quarter": run.quarter, "sido_code": sido_code, "synthetic": run.panel.synthetic,
         "params": run.config.params_for(sido_code),
         "decisions": dec[dec["area_id"].isin(areas)][DECISION_COLUMNS].to_dict("records"),
+        "survey": survey_key(run.out_q.parent, sido_code, run.quarter),
         "notebook": _notebook_hash(run, "regional_monitoring.ipynb"), "code": source_digest(),
         "versions": run.versions, "kernel": sys.executable, "history": _history_facts(run),
     })
@@ -335,11 +339,13 @@ def run_province(run: QuarterRun, sido_code: str, kernel: WarmKernel | None = No
             res.counts = {k: int(v) for k, v in stages["stage"].value_counts().sort_index().items()}
             write_province_tables(run.panel, sido_code, stage_dir)
             # The next step of the workflow (실태조사): analysts only, never part of the brief.
+            from helpers.fieldsurvey import write_survey_form
             from helpers.survey import survey_candidates, write_survey_candidates
 
-            write_survey_candidates(survey_candidates(run.panel, stages, run.quarter, sido_code,
-                                                      monthly=run.survey_months), stage_dir,
-                                    synthetic=run.panel.synthetic)
+            cands = survey_candidates(run.panel, stages, run.quarter, sido_code, monthly=run.survey_months)
+            write_survey_candidates(cands, stage_dir, synthetic=run.panel.synthetic)
+            if len(cands):  # the form the analysts fill in and `survey-import` reads
+                write_survey_form(cands, stage_dir, run.quarter, sido_code, synthetic=run.panel.synthetic)
         finally:
             problem = pdf.result()  # the folder is complete (or given up) only once the PDF is printed
         if problem:
@@ -540,6 +546,11 @@ def run_quarter(quarter: str | None = None, provinces: str | None = "all", raw_d
     t0 = time.perf_counter()
     run = prepare_run(quarter, provinces, raw_dir, areas, out, workers, force)
     try:
+        if run.panel.synthetic:  # demo: last quarter's survey answered, before the keys include it
+            from helpers.demo import DEMO_SEED
+            from helpers.demo.responses import seed_previous_quarter
+
+            seed_previous_quarter(run.panel, run.quarter, run.sidos, run.out_q.parent, DEMO_SEED)
         reused = reuse_provinces(run)
         results, tables, kernels = run_provinces(run, progress, [s for s in run.sidos if s not in reused])
         results = {s: reused.get(s) or results[s] for s in run.sidos}

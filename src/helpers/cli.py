@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="입력이 바뀌지 않았어도 지표 패널·모든 시도·색인을 다시 계산 (기본: 바뀐 것만 다시 실행하고 "
                         "나머지는 이전 결과 재사용)")
+
+    v = sub.add_parser("survey-import", help="실태조사 응답(엑셀·CSV) 검증 후 저장 (outputs/<분기>/survey/responses.csv)")
+    v.add_argument("files", nargs="+", metavar="FILE", help="채운 survey_form.xlsx, 또는 그 '응답' 시트를 저장한 CSV "
+                                                          "(UTF-8, UTF-8 BOM, cp949)")
+    v.add_argument("--quarter", default=None, help="분기 YYYYQn (기본: 파일의 '분기' 열)")
+    v.add_argument("--out", default=None, help="출력 폴더 (기본: outputs)")
     return p
 
 
@@ -91,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             from helpers.nps import cli_ingest as fn
         elif args.command == "stages":
             fn = cli_stages
+        elif args.command == "survey-import":
+            from helpers.fieldsurvey import cli_survey_import as fn
         else:
             from helpers.batch import cli_run as fn
         return int(fn(args) or 0)

@@ -13,6 +13,10 @@ from helpers.files import atomic_path, neutralise_formulas
 # Korean headers (with units) of the indicator table, from the field declarations.
 INDICATOR_HEADERS: dict[str, str] = headers(INDICATOR_COLUMNS)
 
+# XlsxWriter options that keep every text cell a text cell (see `write_workbook`).
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                "nan_inf_to_errors": True}
+
 
 def write_csv_bom(df: pd.DataFrame, path: str | Path, headers: dict[str, str] | None = None) -> Path:
     """CSV in UTF-8 with BOM, written atomically; `headers` renames columns for people. Text cells that
@@ -48,10 +52,8 @@ def write_workbook(sheets: list[Sheet], path: str | Path) -> Path:
     '=HYPERLINK(…)' never becomes a formula, a link or a number."""
     import xlsxwriter
 
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-               "nan_inf_to_errors": True}
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), options)
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
         try:
             fmts = {
                 "title": wb.add_format({"bold": True, "font_size": 13}),

@@ -35,14 +35,14 @@ from helpers.periods import quarter_months, shift_quarter
 from helpers.stages import flagged
 
 SURVEY_COLUMNS = [
-    "sido_code", "area_id", "area_name", "stage", "name", "bizno6", "industry_code", "industry_name",
+    "sido_code", "area_id", "area_name", "stage", "firm_id", "name", "bizno6", "industry_code", "industry_name",
     "members_before", "members_now", "change", "change_pct", "status_now", "road_address",
     "month_before", "month_now", "matched_by",
 ]
 
 SURVEY_HEADERS: dict[str, str] = {
     "sido_code": "시도코드", "area_id": "밀집지역코드", "area_name": "밀집지역", "stage": "제안 단계",
-    "name": "사업장명", "bizno6": "사업자등록번호(앞 6자리)", "industry_code": "업종코드", "industry_name": "업종",
+    "firm_id": "응답 ID", "name": "사업장명", "bizno6": "사업자등록번호(앞 6자리)", "industry_code": "업종코드", "industry_name": "업종",
     "members_before": "가입자수(전년 같은 달, 명)", "members_now": "가입자수(최근, 명)", "change": "증감(명)",
     "change_pct": "증감률(%)", "status_now": "가입상태(최근)", "road_address": "도로명주소(도로명까지)",
     "month_before": "비교 기준월(전년)", "month_now": "최근 월", "matched_by": "동일 사업장 판별",
@@ -173,6 +173,8 @@ def survey_candidates(panel: Panel, stages: pd.DataFrame, quarter: str, sido_cod
                       cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Workplaces in areas at stage_rank ≥ 1 in `stages` (주의/심각 on the default scale) with the largest
     year-on-year loss of insured members, at most `per_area` per area, sorted by area then biggest loss.
+    `firm_id` ('<area_id>-<nn>', nn the rank in the area from 01) identifies a candidate in the quarter's
+    survey form and its responses (`helpers.fieldsurvey`).
 
     Members are the 가입자수 of an active (등록) row, 0 for a withdrawn or absent one; `change` in persons,
     `change_pct` in % of `members_before`. Only losses (change < 0) are listed. Months are read from the
@@ -241,6 +243,7 @@ def _candidates(panel: Panel, st: pd.DataFrame, before: pd.DataFrame, now: pd.Da
     })
     res = res.sort_values(["area_id", "change", "change_pct", "name"], kind="stable")
     res = res.groupby("area_id", sort=False).head(per_area)
+    res["firm_id"] = res["area_id"] + "-" + (res.groupby("area_id").cumcount() + 1).astype(str).str.zfill(2)
     return res[SURVEY_COLUMNS].reset_index(drop=True)
 
 
