@@ -290,9 +290,10 @@ def test_the_brief_section_shows_bsi_the_count_below_three_and_areas_not_surveye
                                                                          "김해테스트단지(예시)")}
     assert "4곳" in rows["옥포국가산업단지"] and ">125<" in rows["옥포국가산업단지"]  # 매출 현재: 2 better, 1 worse of 4
     assert "내수 부진 2곳" in rows["옥포국가산업단지"]
-    assert "2곳" in rows["성산테스트단지(예시)"] and "3곳 미만" in rows["성산테스트단지(예시)"]
-    assert ">100<" not in rows["성산테스트단지(예시)"]
-    assert "실태조사 안 함" in rows["김해테스트단지(예시)"]
+    # Areas without an index are named in one sentence each, not given a row of dashes.
+    assert "<strong>응답 3곳 미만이라 지수를 내지 않은 지역 (1곳)</strong>: 성산테스트단지(예시)(2곳)</p>" in html
+    assert "<strong>실태조사 안 함 (1곳)</strong>: 김해테스트단지(예시)</p>" in html
+    assert html.count("<tr>") == 2  # the header and 옥포
     assert "창원국가산업단지" not in html  # 양호: not in the section
     for secret in [*NAMES, "48-001-01", "48-003-02", "비밀의견"]:
         assert secret not in html

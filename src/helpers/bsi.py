@@ -110,26 +110,30 @@ def _survey_when(survey_q: str, quarter: str) -> str:
     return {0: "이번 분기 조사", 1: "지난 분기 조사"}.get(k, f"{k}분기 전 조사")
 
 
-def _area_row(ctx: BriefContext, r, agg: dict | None) -> str:
+def _area_row(ctx: BriefContext, r, agg: dict) -> str:
+    """One line per surveyed area with an index: stage, 종사자 / 총급여 year-on-year, n, BSI 현재 / 전망 of each
+    question, the most-cited difficulties."""
     from helpers.report import stage_chip_html
 
-    yoy = f"<span>종사자 {fmt_pct(r.employees_yoy_pct)}<br>총급여 {fmt_pct(r.payroll_yoy_pct)}</span>"
+    yoy = f"<span>{fmt_pct(r.employees_yoy_pct)} / {fmt_pct(r.payroll_yoy_pct)}</span>"
     cells = [f'<td data-label="제안 단계">{stage_chip_html(r.stage, ctx.scale)}</td>',
-             f'<td class="num" data-label="전년 동기 대비">{yoy}</td>']
-    if agg is None:
-        cells.append('<td colspan="6" class="text" data-label="실태조사">실태조사 안 함</td>')
-    elif agg["n"] < MIN_RESPONSES:
-        cells.append(f'<td class="num" data-label="응답">{agg["n"]}곳</td>')
-        cells.append(f'<td colspan="5" class="text" data-label="BSI">응답 {MIN_RESPONSES}곳 미만 — 지수를 내지 않음</td>')
-    else:
-        cells.append(f'<td class="num" data-label="응답">{agg["n"]}곳</td>')
-        for q, label in QUESTIONS:
-            cells.append(f'<td class="num" data-label="{e(label)} (현재 / 전망)"><span>{_bsi_text(agg[f"bsi_{q}_now"])} / '
-                         f'{_bsi_text(agg[f"bsi_{q}_outlook"])}</span></td>')
-        diff = " · ".join(f"{e(label)} {count}곳" for label, count in agg["difficulties"]) or "–"
-        cells.append(f'<td class="text" data-label="주요 애로"><span>{diff}</span></td>')
-    return (f'<tr><th scope="row">{e(str(r.area_name))}<br><small>{e(str(r.sigungu))}</small></th>'
+             f'<td class="num" data-label="종사자 / 총급여 전년비">{yoy}</td>',
+             f'<td class="num" data-label="응답">{agg["n"]}곳</td>']
+    for q, label in QUESTIONS:
+        cells.append(f'<td class="num" data-label="{e(label)} (현재 / 전망)"><span>{_bsi_text(agg[f"bsi_{q}_now"])} / '
+                     f'{_bsi_text(agg[f"bsi_{q}_outlook"])}</span></td>')
+    diff = " · ".join(f"{e(label)} {count}곳" for label, count in agg["difficulties"]) or "–"
+    cells.append(f'<td class="text" data-label="주요 애로"><span>{diff}</span></td>')
+    return (f'<tr><th scope="row">{e(str(r.area_name))} <small>{e(str(r.sigungu))}</small></th>'
             f"{''.join(cells)}</tr>")
+
+
+def _named(label: str, items: list[str], limit: int = 40) -> str:
+    """'label (n곳): A, B, … 외 k곳' as one paragraph, or '' when there is none."""
+    if not items:
+        return ""
+    more = f" 외 {len(items) - limit:,}곳" if len(items) > limit else ""
+    return f'<p class="field-named"><strong>{e(label)} ({len(items):,}곳)</strong>: {e(", ".join(items[:limit]))}{more}</p>'
 
 
 def _lead_html(ctx: BriefContext, survey_q: str, responses: pd.DataFrame, aggs: pd.DataFrame, shown: set[str]
@@ -163,13 +167,25 @@ def field_survey_html(ctx: BriefContext, outputs_dir: str | Path | None = None) 
     if fl.empty:
         return (_lead_html(ctx, survey_q, responses, aggs, set())
                 + "<p>이번 분기에는 주의 이상 단계로 제안된 밀집지역이 없습니다.</p>")
-    limit = int(ctx.params.get("brief", {}).get("table_rows", 30))
-    fl = with_sigungu(ctx, fl).head(limit)
+    limit = int(ctx.params.get("brief", {}).get("survey_rows", 15))
     by_area = {a["area_id"]: a for a in aggs.to_dict("records")}
-    rows = "".join(_area_row(ctx, r, by_area.get(r.area_id)) for r in fl.itertuples(index=False))
-    heads = "".join(f"<th>{e(label)}<br><small>현재 / 전망</small></th>" for _, label in QUESTIONS)
-    table = (f'<table class="area-table field-bsi"><thead><tr><th>밀집지역</th><th>제안 단계</th><th>전년 동기 대비</th>'
-             f"<th>응답</th>{heads}<th>주요 애로</th></tr></thead><tbody>{rows}</tbody></table>")
-    more = len(ctx.flagged) - len(fl)
-    note = f'<p class="sme-muted">주의 이상 지역 {len(ctx.flagged):,}곳 가운데 {len(fl):,}곳만 보였습니다.</p>' if more > 0 else ""
+    fl = with_sigungu(ctx, fl)
+    n_of = fl["area_id"].map(lambda a: by_area[a]["n"] if a in by_area else 0)
+    indexed = fl[n_of >= MIN_RESPONSES]
+    few = [f"{name}({n}곳)" for name, n in zip(fl.loc[(n_of > 0) & (n_of < MIN_RESPONSES), "area_name"],
+                                               n_of[(n_of > 0) & (n_of < MIN_RESPONSES)])]
+    not_surveyed = list(fl.loc[n_of == 0, "area_name"])
+    shown = indexed.head(limit)
+    table = ""
+    if len(shown):
+        rows = "".join(_area_row(ctx, r, by_area[r.area_id]) for r in shown.itertuples(index=False))
+        heads = "".join(f"<th>{e(label)}<br><small>현재 / 전망</small></th>" for _, label in QUESTIONS)
+        table = (f'<table class="area-table field-bsi"><thead><tr><th>밀집지역</th><th>제안 단계</th>'
+                 f"<th>종사자 / 총급여<br><small>전년 동기 대비</small></th><th>응답</th>{heads}<th>주요 애로</th>"
+                 f"</tr></thead><tbody>{rows}</tbody></table>")
+    rest = indexed.iloc[len(shown):]
+    note = _named(f"표 밖의 조사 지역 (지수 있음; 표에는 제안 단계가 높은 {len(shown):,}곳)",
+                  [f"{name}({n_of[i]}곳)" for i, name in zip(rest.index, rest["area_name"])])
+    note += _named(f"응답 {MIN_RESPONSES}곳 미만이라 지수를 내지 않은 지역", few)
+    note += _named("실태조사 안 함", not_surveyed)
     return _lead_html(ctx, survey_q, responses, aggs, set(ctx.flagged["area_id"])) + table + note

@@ -42,7 +42,7 @@ DIFFICULTIES = [("domestic", "내수 부진"), ("exports", "수출 부진"), ("m
                 ("other", "기타")]
 MIN_RESPONSES = 3  # fewer answers in an area: the count only, no index (and no difficulties)
 LOOKBACK_QUARTERS = 2  # the brief shows the latest survey of its quarter or up to this many quarters earlier
-TOP_DIFFICULTIES = 3
+TOP_DIFFICULTIES = 2
 CHECKED = {"o", "○", "●", "◯", "1", "v", "✓", "y"}  # marks read as "applies" (case-insensitive)
 SYNTHETIC_NOTE = "합성(가상) 자료"
 

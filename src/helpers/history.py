@@ -144,13 +144,17 @@ def strip_html(ctx: BriefContext, outputs_dir: str | Path | None = None, n: int 
     for r in areas.itertuples(index=False):
         cells = "".join(_cell_html(ctx, labels, colors, c.quarter, c.stage, c.source, c.decided_stage)
                         for c in by_area[r.area_id].itertuples(index=False))
-        rows.append(f'<div class="strip-row"><span class="strip-name">{e(r.area_name)}<small>{e(r.city)}</small>'
-                    f'</span><ol class="strip" aria-label="{e(r.area_name, quote=True)} 최근 {n}분기">{cells}</ol></div>')
+        decided = "" if (by_area[r.area_id]["decided_stage"] != "").any() else " no-decisions"
+        rows.append(f'<div class="strip-row{decided}"><span class="strip-name" title="{e(r.area_name, quote=True)} · '
+                    f'{e(r.city, quote=True)}">{e(r.area_name)} <small>{e(r.city)}</small></span><ol class="strip" aria-label="{e(r.area_name, quote=True)} 최근 {n}분기">{cells}</ol></div>')
     head_cells = "".join(f'<li title="{e(quarter_label(q), quote=True)}"><span>{q[2:4]}</span><span>{q[-1]}Q</span></li>'
                          for q in quarters)
     head = (f'<div class="strip-row strip-head" aria-hidden="true"><span class="strip-name">분기 (년·분기)</span>'
             f'<ol class="strip">{head_cells}</ol></div>')
-    rows = [head, head.replace("strip-head", "strip-head second"), *rows]
+    # Two newspaper columns (top to bottom, then the next column), each with its header; one on a phone (CSS
+    # hides the second header there).
+    half = (len(rows) + 1) // 2
+    rows = [head, *rows[:half], head.replace("strip-head", "strip-head second"), *rows[half:]]
     key = " · ".join(f"{e(labels[s])} = {e(s)}" for s in [*ctx.scale, no_call])
     recomputed = sorted(set(strip.loc[strip["source"] == RECOMPUTED, "quarter"]))
     stored = sorted(set(strip.loc[strip["source"] == STORED, "quarter"]))
