@@ -159,13 +159,10 @@ def _wide(past: pd.DataFrame, months: list[str], breaks: pd.DataFrame) -> dict[s
     """Month × unit matrices (areas and provinces) of the series the signals read; every calendar month
     from the first to the last is a row, absent months and months inside a data break are NaN."""
     units = past[past["level"].isin(["area", "province"])]
-    out = {}
-    for col in _WIDE_COLUMNS:
-        if col not in units:
-            values = pd.DataFrame(np.nan, index=months, columns=sorted(units["unit_id"].unique()))
-        else:
-            values = units.pivot(index="month", columns="unit_id", values=col).astype("float64")
-        out[col] = values.reindex(months)
+    units = units.assign(**{c: np.nan for c in _WIDE_COLUMNS if c not in units})  # an older series
+    units = units.assign(largest_drop_exit=units["largest_drop_exit"].astype("float64"))
+    table = units.pivot(index="month", columns="unit_id", values=_WIDE_COLUMNS).astype("float64").reindex(months)
+    out = {col: table[col] for col in _WIDE_COLUMNS}
     broken = _broken(out["employees"], past, breaks)
     return {c: v.mask(broken) for c, v in out.items()}
 
