@@ -6,7 +6,7 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → stages → decisions → typology → agenda → charts → report → export → brief → overview → history →
+indicators → panel → alerts → stages → decisions → typology → agenda → charts → report → export → brief → overview → history →
 survey → fieldsurvey → bsi → explorer → decision_form → demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
@@ -16,7 +16,8 @@ survey → fieldsurvey → bsi → explorer → decision_form → demo → works
 - nps: read, validate and cache the monthly files; areas: the dense-area reference and matching;
   reference: building the real reference from the bundled boundaries.
 - indicators: quarterly indicators and data breaks (pure computation); panel: the path from a raw folder
-  to the indicators, with the parameters and decisions it used, saved to one folder.
+  to the indicators, with the parameters and decisions it used, saved to one folder; alerts: the monthly
+  early-warning signals of every dense area, from the months up to the one looked at.
 - stages: rules, reasons, the decisions beside the proposals and the stage tables; decisions: the council
   decisions file (CSV in UTF-8/cp949, or .xlsx) read and checked, and appended to with its trail; typology:
   area types (analysis); agenda: what the council is asked to decide (areas, facts, 판단유보 reasons) as data

@@ -55,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="입력이 바뀌지 않았어도 지표 패널·모든 시도·색인을 다시 계산 (기본: 바뀐 것만 다시 실행하고 "
                         "나머지는 이전 결과 재사용)")
 
+    a = sub.add_parser("alerts", help="월별 조기경보 표(alerts.csv) 작성: 그 달까지의 자료만으로 계산")
+    a.add_argument("--month", default=None, help="월 YYYY-MM (기본: 자료의 최근 월)")
+    a.add_argument("--from", dest="start", default=None, metavar="YYYY-MM", help="기간 시작 월 (--to 와 함께)")
+    a.add_argument("--to", dest="end", default=None, metavar="YYYY-MM", help="기간 끝 월 (--from 과 함께)")
+    a.add_argument("--raw-dir", default=None)
+    a.add_argument("--areas", default=None, help="밀집지역 기준표 CSV")
+    a.add_argument("--out", default=None,
+                   help="출력 파일 (기본: outputs/alerts/alerts_<월>.csv, 기간이면 alerts_<시작>_<끝>.csv)")
+
     v = sub.add_parser("survey-import", help="실태조사 응답(엑셀·CSV) 검증 후 저장 (outputs/<분기>/survey/responses.csv)")
     v.add_argument("files", nargs="+", metavar="FILE", help="채운 survey_form.xlsx, 또는 그 '응답' 시트를 저장한 CSV "
                                                           "(UTF-8, UTF-8 BOM, cp949)")
@@ -88,6 +97,69 @@ def cli_stages(args) -> int:
     return 0
 
 
+def _check_alert_args(args) -> None:
+    """The month arguments on their own, before any long work (Korean UserError)."""
+    from helpers.periods import check_month
+
+    if args.month and (args.start or args.end):
+        raise UserError("--month 와 --from/--to 는 함께 쓸 수 없습니다. 한 달이면 --month, 기간이면 --from 과 --to 를 쓰세요.")
+    if bool(args.start) != bool(args.end):
+        raise UserError("기간은 --from 과 --to 를 함께 주어야 합니다 (예: --from 2025-01 --to 2026-09).")
+    check_month(args.month, "--month 월")
+    check_month(args.start, "--from 월")
+    check_month(args.end, "--to 월")
+    if args.start and args.start > args.end:
+        raise UserError(f"--from {args.start} 가 --to {args.end} 보다 늦습니다.")
+
+
+def _alert_months(args, months: list[str]) -> tuple[str, str]:
+    """(first, last) month asked for, checked against the data's months (default: the latest month)."""
+    have = f"자료에 있는 달: {months[0]} ~ {months[-1]}" if months else "자료에 달이 없습니다"
+    if args.start:
+        for m in (args.start, args.end):
+            if not months or not months[0] <= m <= months[-1]:
+                raise UserError(f"{m} 은(는) 자료 기간 밖입니다 ({have}).")
+        return args.start, args.end
+    month = args.month or (months[-1] if months else None)
+    if month not in months:
+        raise UserError(f"{month} 월의 자료가 없습니다 ({have}).")
+    return month, month
+
+
+def cli_alerts(args) -> int:
+    """`python -m helpers alerts`: the monthly early-warning table (alerts.csv, UTF-8 with BOM)."""
+    from helpers.alerts import ALERT_COLUMNS, SIGNAL_LABELS, alerts_between
+    from helpers.export import write_csv_bom
+    from helpers.params import load_config
+    from helpers.workspace import open_panel
+
+    _check_alert_args(args)
+    config = load_config()
+    panel = open_panel(args.raw_dir, args.areas, config)
+    start, end = _alert_months(args, panel.months)
+    for w in panel.warnings():
+        print(f"경고: {w}", file=sys.stderr)
+    table = alerts_between(panel, start, end)
+    name = f"alerts_{start}.csv" if start == end else f"alerts_{start}_{end}.csv"
+    out = config.path("outputs", args.out) if args.out else config.path("outputs") / "alerts" / name
+    write_csv_bom(table, out)
+    tag = " [합성(가상) 자료]" if panel.synthetic else ""
+    span = start if start == end else f"{start} ~ {end}"
+    print(f"{span} 월별 조기경보 {len(table):,}건을 {out} 에 저장했습니다{tag}.")
+    absent = [m for m in panel.missing_months if start <= m <= end]
+    if absent:
+        print(f"  자료에 없는 달(경보 없음): {', '.join(absent)}")
+    for signal, label in SIGNAL_LABELS.items():
+        rows = table[table["signal"] == signal]
+        if len(rows):
+            levels = rows["level"].value_counts()
+            print(f"  {label}({signal}): " + ", ".join(f"{lv} {levels.get(lv, 0)}건" for lv in ("경계", "관심")))
+    if not len(table):
+        print("  켜진 신호가 없습니다.")
+    print(f"  열: {', '.join(ALERT_COLUMNS)} (그 달까지의 자료만으로 계산; 사업장 이름은 싣지 않음)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -97,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             from helpers.nps import cli_ingest as fn
         elif args.command == "stages":
             fn = cli_stages
+        elif args.command == "alerts":
+            fn = cli_alerts
         elif args.command == "survey-import":
             from helpers.fieldsurvey import cli_survey_import as fn
         else:

@@ -116,6 +116,85 @@ def monthly_aggregates(month: pd.DataFrame, ym: str, area_id: pd.Series) -> pd.D
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Workplace-level change from one month to the next (the large-employer signal of `alerts`).
+
+_KEY_NAME = ["bizno6", "name", "bjd_code"]  # as survey.py: 6 digits of the business number are not unique
+_KEY_START = ["bizno6", "bjd_code", "applied_date"]  # a workplace that changed its name
+
+
+def area_workplaces(month: pd.DataFrame, area_id: pd.Series) -> pd.DataFrame:
+    """The active workplaces of one month inside dense areas: members, area and two identity keys
+    (hashes of (bizno6, name, bjd_code) and of (bizno6, bjd_code, applied_date)); bjd_code is the current
+    code, so a province's code change does not break a workplace's identity. Repeated keys in one month
+    (branches of one firm in one dong) count as one workplace."""
+    keep = ((month["status"] == 1) & area_id.notna()).to_numpy()
+    rows = month.loc[keep]
+    if not len(rows):
+        return pd.DataFrame({"area_id": pd.Series(dtype=object), "members": pd.Series(dtype="int64"),
+                             "key_start": pd.Series(dtype="uint64")}, index=pd.Index([], dtype="uint64", name="key"))
+    out = pd.DataFrame({
+        "key": pd.util.hash_pandas_object(rows[_KEY_NAME].astype(str), index=False).to_numpy(),
+        "key_start": pd.util.hash_pandas_object(rows[_KEY_START].astype(str), index=False).to_numpy(),
+        "area_id": area_id[keep].to_numpy(dtype=object),
+        "members": rows["members"].to_numpy(dtype="int64"),
+    })
+    return out.groupby("key", sort=True).agg(area_id=("area_id", "first"), members=("members", "sum"),
+                                             key_start=("key_start", "first"))
+
+
+def largest_drops(before: pd.DataFrame, now: pd.DataFrame, ym: str) -> pd.DataFrame:
+    """Per dense area, the workplace active in the previous month (`before`) whose members fell most by
+    month `ym` (`now`): `largest_drop_members` (members lost), `largest_drop_before` (its members the month
+    before) and `largest_drop_exit` (True when it withdrew or left the file: 0 members now). Areas with no
+    falling workplace get 0. Workplaces are paired by (bizno6, name, bjd_code), then the rest by
+    (bizno6, bjd_code, applied_date) where that key is unique on both sides (a change of name is not an exit).
+    Firm names never leave this function."""
+    now_members = before.index.map(now["members"]).to_numpy(dtype="float64", copy=True)
+    unmatched = np.isnan(now_members)
+    rest_now = now[~now.index.isin(before.index)]
+    rest_now = rest_now[~rest_now["key_start"].duplicated(keep=False)]
+    if unmatched.any() and len(rest_now):
+        starts = before["key_start"]
+        unique_before = ~starts.duplicated(keep=False).to_numpy()
+        by_start = rest_now.set_index("key_start")["members"]
+        second = starts.map(by_start).to_numpy(dtype="float64")
+        use = unmatched & unique_before & ~np.isnan(second)
+        now_members[use] = second[use]
+    now_members = np.nan_to_num(now_members, nan=0.0)
+    drop = before["members"].to_numpy(dtype="float64") - now_members
+    j = pd.DataFrame({"unit_id": before["area_id"].to_numpy(dtype=object), "drop": drop,
+                      "before": before["members"].to_numpy(dtype="float64"), "exit": now_members == 0})
+    j = j[j["drop"] > 0].sort_values(["unit_id", "drop", "before"], ascending=[True, False, False], kind="mergesort")
+    top = j.groupby("unit_id", sort=True).head(1)
+    return pd.DataFrame({"unit_id": top["unit_id"].to_numpy(), "month": ym,
+                         "largest_drop_members": top["drop"].to_numpy(), "largest_drop_before": top["before"].to_numpy(),
+                         "largest_drop_exit": top["exit"].to_numpy(dtype=bool)})
+
+
+MONTHLY_DROP_COLUMNS = ["largest_drop_members", "largest_drop_before", "largest_drop_exit"]
+
+
+def monthly_series(monthly: pd.DataFrame, drops: pd.DataFrame, schedule: PensionSchedule,
+                   compared: Iterable[str]) -> pd.DataFrame:
+    """The monthly unit aggregates (`monthly_aggregates`, every level) kept for the monthly alerts, with
+    `payroll_month` (KRW: contributions / that month's contribution rate, a lower bound) and the largest
+    single-workplace drop of each area (`largest_drops`). `compared`: the months whose previous calendar
+    month is in the data; elsewhere the drop columns stay empty (no month to compare with)."""
+    if not len(monthly):
+        return monthly.assign(payroll_month=pd.Series(dtype="float64"))
+    m = monthly.copy()
+    rates = {ym: schedule.rate(ym) for ym in m["month"].unique()}
+    m["payroll_month"] = m["contribution_krw"] / m["month"].map(rates)
+    m = m.merge(drops, on=["unit_id", "month"], how="left") if len(drops) else m.assign(
+        **{c: np.nan for c in MONTHLY_DROP_COLUMNS})
+    comparable = (m["level"] == "area") & m["month"].isin(set(compared))
+    for c in ("largest_drop_members", "largest_drop_before"):
+        m[c] = m[c].astype("float64").fillna(0).where(comparable)
+    m["largest_drop_exit"] = m["largest_drop_exit"].astype("boolean").fillna(False).where(comparable)
+    return m.sort_values(["month", "level", "unit_id"], kind="mergesort").reset_index(drop=True)
+
+
 def _unit_table(reference: pd.DataFrame) -> pd.DataFrame:
     """Every unit that must appear in every quarter, with names (even when it has no workplace)."""
     rows = [

@@ -21,14 +21,17 @@ import pandas as pd
 from helpers.areas import AreaMatcher, load_reference, match_report
 from helpers.indicators import (
     BREAK_COLUMNS,
+    area_workplaces,
     detect_data_breaks,
     detect_odd_months,
+    largest_drops,
     monthly_aggregates,
+    monthly_series,
     quarterly_indicators,
 )
 from helpers.params import Config, load_config
 from helpers.pension import PensionSchedule
-from helpers.periods import missing_months
+from helpers.periods import add_months, missing_months
 
 DECISION_COLUMNS = ["quarter", "area_id", "decided_stage", "decided_date", "note"]
 INPUTS_FILE = "inputs.json"  # in a saved panel folder: the data key it was computed from
@@ -50,6 +53,9 @@ class Panel:
     data_breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BREAK_COLUMNS))
     config: Config | None = None
     decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+    # Monthly unit aggregates of every level (`indicators.monthly_series`): the monthly alerts' input.
+    # Empty for a panel folder saved before it was kept.
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
     key: str = ""  # digest of the inputs the numbers come from (`data_key`); '' when not known
     reused: bool = False  # loaded from a saved panel with the same key instead of computed
 
@@ -96,7 +102,7 @@ class Panel:
         ref["bjd_codes"] = ref["bjd_codes"].map(";".join)
         ref["road_names"] = ref["road_names"].map(";".join)
         ref.to_parquet(d / "reference.parquet", index=False)
-        for name in ("match_report", "overlaps", "quality", "data_breaks"):
+        for name in ("match_report", "overlaps", "quality", "data_breaks", "monthly"):
             getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
         meta = {"months": self.months, "synthetic": self.synthetic, "source": self.source,
                 "missing_months": self.missing_months}
@@ -137,6 +143,7 @@ class Panel:
         breaks = (pd.read_parquet(d / "data_breaks.parquet") if (d / "data_breaks.parquet").is_file()
                   else pd.DataFrame(columns=BREAK_COLUMNS))
         indicators = pd.read_parquet(d / "indicators.parquet")
+        monthly = pd.read_parquet(d / "monthly.parquet") if (d / "monthly.parquet").is_file() else pd.DataFrame()
         if "data_break" not in indicators:
             indicators["data_break"] = ""
         return cls(
@@ -145,7 +152,7 @@ class Panel:
             match_report=pd.read_parquet(d / "match_report.parquet"),
             overlaps=pd.read_parquet(d / "overlaps.parquet"), quality=pd.read_parquet(d / "quality.parquet"),
             missing_months=meta.get("missing_months", []),
-            data_breaks=breaks, config=config, decisions=decisions, key=cls.saved_key(d),
+            data_breaks=breaks, config=config, decisions=decisions, monthly=monthly, key=cls.saved_key(d),
         )
 
 
@@ -162,13 +169,19 @@ def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.
         schedule = schedule or PensionSchedule.from_params(params)
         break_limits = params.get("data_breaks", {}) if break_limits is None else break_limits
     matcher = AreaMatcher(reference)
-    monthly, present = [], []
-    last = None
+    monthly, present, drops, compared = [], [], [], []
+    last = prev = None
     for ym, df in months:
         area_id = matcher.match(df["bjd_code"], df["road_name"])
         monthly.append(monthly_aggregates(df, ym, area_id))
         present.append(ym)
         last = (df, area_id)
+        # workplace-level change against the previous calendar month (months arrive in order)
+        now = area_workplaces(df, area_id) if {"name", "bizno6"} <= set(df.columns) else None
+        if now is not None and prev is not None and prev[0] == add_months(ym, -1):
+            drops.append(largest_drops(prev[1], now, ym))
+            compared.append(ym)
+        prev = (ym, now) if now is not None else None
     present = sorted(present)
     mon = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame(columns=["unit_id", "month", "level"])
     breaks = pd.DataFrame(columns=BREAK_COLUMNS)
@@ -177,16 +190,18 @@ def panel_from_months(months: Iterable[tuple[str, pd.DataFrame]], reference: pd.
                  detect_odd_months(mon, reference, (break_limits or {}).get("month_check"))]
         breaks = pd.concat([b for b in found if len(b)], ignore_index=True) if any(len(b) for b in found) else breaks
     ind = quarterly_indicators(mon, reference, present, schedule, breaks)
+    drop_frame = pd.concat(drops, ignore_index=True) if drops else pd.DataFrame()
+    series = monthly_series(mon, drop_frame, schedule, compared)
     overlaps = matcher.overlap_frame()
     rep = match_report(last[0], last[1], reference, overlaps) if last is not None else pd.DataFrame()
     return Panel(indicators=ind, reference=reference, months=present, synthetic=synthetic, source=source,
                  match_report=rep, overlaps=overlaps,
                  quality=quality if quality is not None else pd.DataFrame(),
-                 missing_months=missing_months(present), data_breaks=breaks, config=config)
+                 missing_months=missing_months(present), data_breaks=breaks, config=config, monthly=series)
 
 
 # Cache columns the panel reads (the rest stay on disk).
-PANEL_COLUMNS = ["status", "members", "industry_code", "applied_date", "reregistered_date", "withdrawn_date",
+PANEL_COLUMNS = ["name", "bizno6", "status", "members", "industry_code", "applied_date", "reregistered_date", "withdrawn_date",
                  "contribution_krw", "gained", "lost", "bjd_code", "road_name", "sido_code"]
 
 

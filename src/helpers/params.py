@@ -93,6 +93,7 @@ def validate_params(params: dict, source: str = "params") -> None:
     except UserError as e:
         errors.append(str(e).removeprefix(f"{source}: "))
     _check_data_limits(params, errors)
+    _check_alerts(params, errors)
     if errors:
         raise UserError(f"설정 {source} 에 고칠 곳이 {len(errors)}개 있습니다:\n" + "\n".join(f"  - {e}" for e in errors))
 
@@ -193,6 +194,53 @@ def _check_data_limits(params: dict, errors: list[str]) -> None:
           for k in ("max_members", "max_contribution_per_member_krw")),
     ):
         _need(errors, _is_num(v) and ok(v), where, f"{what}여야 합니다 (지금: {v!r})")
+
+
+# The monthly alerts' parameters (`alerts:`): section → key → (check, what it must be).
+_POS = (lambda v: v > 0, "양의 수")
+_NONNEG = (lambda v: v >= 0, "0 이상의 수")
+_NEG = (lambda v: v < 0, "음의 수(%, %p)")
+_PCT = (lambda v: 0 < v <= 100, "0보다 크고 100 이하인 수(%)")
+_FACTOR = (lambda v: v >= 1, "1 이상의 수")
+_MONTHS = (lambda v: float(v).is_integer() and 1 <= v <= 36, "1~36 의 정수(개월)")
+ALERT_LIMITS: dict[str, dict[str, tuple]] = {
+    "": {"min_employees": _NONNEG, "min_workplaces": _NONNEG},
+    "levels": {"persist_months": (lambda v: float(v).is_integer() and v >= 1, "1 이상의 정수(개월)"),
+               "coincide_signals": (lambda v: float(v).is_integer() and v >= 1, "1 이상의 정수(신호 수)")},
+    "large_employer": {"min_members": _POS, "min_share_pct": _PCT, "floor_members": _NONNEG, "shrink_pct": _PCT,
+                       "shrink_min_members": _NONNEG,
+                       "severe_factor": _FACTOR},
+    "members": {"window_months": _MONTHS, "seasonal_years": (lambda v: float(v).is_integer() and 1 <= v <= 10,
+                                                            "1~10 의 정수(년)"),
+                "momentum_pp": _NEG, "yoy_pct": _NEG, "gap_pp": _NEG, "min_change_members": _NONNEG,
+                "severe_factor": _FACTOR},
+    "payroll_per_member": {"momentum_pp": _NEG, "yoy_pct": _NEG, "members_hold_pct": _NEG, "severe_factor": _FACTOR},
+    "separations": {"baseline_months": _MONTHS, "ratio": _FACTOR, "min_excess": _NONNEG, "min_excess_pct": _NONNEG,
+                    "severe_factor": _FACTOR},
+    "closures": {"baseline_months": _MONTHS, "ratio": _FACTOR, "min_excess": _NONNEG, "min_excess_pct": _NONNEG,
+                 "severe_factor": _FACTOR},
+}
+
+
+def _check_alerts(params: dict, errors: list[str]) -> None:
+    """alerts: every section and value present, numbers in range, no unknown key (a typo would silently
+    leave a default in force)."""
+    al = params.get("alerts")
+    if not isinstance(al, dict):
+        errors.append("alerts: 월별 조기경보 설정 항목이 없습니다 (params/default.yaml 의 alerts: 참고)")
+        return
+    for section, keys in ALERT_LIMITS.items():
+        where = f"alerts.{section}" if section else "alerts"
+        sec = al.get(section) if section else al
+        if not isinstance(sec, dict):
+            errors.append(f"{where}: 항목이 없거나 키-값 목록이 아닙니다")
+            continue
+        allowed = set(keys) | (set(ALERT_LIMITS) - {""} if not section else set())
+        for k in sorted(set(sec) - allowed, key=str):
+            errors.append(f"{where}.{k}: 알 수 없는 설정입니다 (가능한 값: {', '.join(sorted(allowed))})")
+        for k, (ok, what) in keys.items():
+            v = sec.get(k)
+            _need(errors, _is_num(v) and ok(v), f"{where}.{k}", f"{what}여야 합니다 (지금: {v!r})")
 
 
 def resolve_path(value: str | os.PathLike | None, default_key: str, root: Path | None = None) -> Path:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from helpers.errors import UserError
 
 QUARTER_RE = re.compile(r"(19|20)[0-9]{2}Q[1-4]")
+MONTH_RE = re.compile(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])")
 
 
 def month_index(month: str) -> int:
@@ -83,6 +84,16 @@ def check_quarter(quarter: str | None) -> str | None:
     if not QUARTER_RE.fullmatch(q):
         raise UserError(f"분기 '{quarter}' 는 YYYYQn 형식이어야 합니다 (예: 2026Q3).")
     return q
+
+
+def check_month(month: str | None, what: str = "월") -> str | None:
+    """A user-given month in YYYY-MM form (None passes); anything else is a Korean UserError."""
+    if month is None:
+        return None
+    m = str(month).strip()
+    if not MONTH_RE.fullmatch(m):
+        raise UserError(f"{what} '{month}' 는 YYYY-MM 형식이어야 합니다 (예: 2026-02).")
+    return m
 
 
 def quarter_label(quarter: str) -> str:
