@@ -110,6 +110,9 @@ def test_alerts_are_scored_per_area_month_against_the_windows():
     assert ep["11-001"]["alerts_before"] == 1 and ep["11-001"]["alerts_after"] == 1
     assert not ep["11-006"]["detected"] and ep["11-006"]["lead_months"] is None
     assert m["mean_lead_months"] == 1 and m["lead_episodes"] == 1
+    wrong = {(w["area_id"], w["month"]): (w["verdict"], w["signals"]) for w in m["wrong_alarms"]}
+    assert wrong == {("11-001", "2026-01"): ("before", "employees:경계"), ("11-001", "2026-10"): ("after", "employees:경계"),
+                     ("11-002", "2026-01"): ("false", "employees:경계")}
 
 
 def test_an_alert_before_the_onset_is_a_false_alarm_not_a_negative_lead():

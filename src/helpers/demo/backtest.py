@@ -136,6 +136,19 @@ def judge_alert_months(alerts: pd.DataFrame, expect: pd.DataFrame) -> pd.DataFra
     return am.assign(group=groups, verdict=verdicts)
 
 
+def wrong_alarms(alerts: pd.DataFrame, expect: pd.DataFrame) -> pd.DataFrame:
+    """The alerted area-months judged wrong (`false`, `before`, `after`), with their signals and levels
+    joined ("separations:관심, closures:관심"), in month order: what to look at when tuning a method."""
+    judged = judge_alert_months(alerts, expect)
+    bad = judged[judged["verdict"].isin(["false", "before", "after"])]
+    cols = [c for c in ("signal", "level") if c in alerts]
+    if not cols:
+        return bad.assign(signals="").reset_index(drop=True)
+    text = alerts.assign(_s=alerts[cols].astype(str).agg(":".join, axis=1))
+    joined = text.groupby(["area_id", "month"])["_s"].agg(", ".join).rename("signals").reset_index()
+    return bad.merge(joined, on=["area_id", "month"], how="left").sort_values(["month", "area_id"]).reset_index(drop=True)
+
+
 def episode_results(alerts: pd.DataFrame, expect: pd.DataFrame, first_month: str,
                     history_months: int = 12) -> pd.DataFrame:
     """One row per crisis episode (planted and truth): detected, its first alert inside the window, the lead
@@ -194,6 +207,7 @@ def method_metrics(alerts: pd.DataFrame, expect: pd.DataFrame, first_month: str,
         "mean_lead_months": float(leads.mean()) if len(leads) else None,
         "lead_episodes": int(len(leads)),
         "per_episode": _records(ep),
+        "wrong_alarms": _records(wrong_alarms(alerts, expect)),
     }
 
 
@@ -283,6 +297,13 @@ def report_lines(results: dict[str, dict], expect: pd.DataFrame) -> list[str]:
             cells.append(_pad((x.get("first_alert") or "놓침") + lead, 30, right=True))
         lines.append(_pad(e["area_id"], 8) + _pad(kind_label(e["kind"]), 22) + _pad(e["onset"], 9)
                      + _pad(f"{e['window_start']}~{e['window_end']}", 17) + "".join(cells))
+    for n in names:
+        wrong = results[n]["wrong_alarms"]
+        if wrong:
+            lines += ["", f"{METHOD_LABELS.get(n, n)} — 잘못 울린 경보 {len(wrong)}건(지역·월):"]
+            verdict = {"false": "오경보", "before": "위기 전", "after": "위기 후"}
+            lines += [f"  {w['month']} {w['area_id']} {GROUP_LABELS.get(w['group'], w['group'])} "
+                      f"{verdict[w['verdict']]}: {w['signals']}" for w in wrong[:30]]
     lines += ["",
               "정밀도: 경보가 하나라도 있는 (지역, 월) 가운데 위기 구간 안의 비율(경계선·미판정 지역 제외).",
               "재현율: 계획 위기 가운데 위기 구간 안에 경보가 한 번이라도 있는 비율.",
