@@ -47,7 +47,7 @@ def main(raw: str | None = None) -> dict:
     checks = backtest.target_checks(results)
     for c in checks:
         print(f"목표: {c['target']} — {'달성' if c['met'] else '미달' if c['met'] is not None else '판단 불가'} "
-              f"({c['value'] if c['value'] is not None else '—'})")
+              f"({c['shown']})")
     out = {"data": str(raw_dir), "months": [panel.months[0], panel.months[-1]], "synthetic": panel.synthetic,
            "expectations": expect.to_dict("records"), "methods": results, "targets": checks,
            "definitions": backtest.__doc__}

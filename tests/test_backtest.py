@@ -256,3 +256,15 @@ def test_scenario_dataclass_fields_are_recorded_in_the_sidecar(demo_raw):
         assert rec["kind"] == s.kind and rec["onset"] == s.onset
         assert (tuple(rec["window"]) if rec["window"] else None) == s.window
     assert {f.name for f in dataclasses.fields(scenarios.Scenario)} - {"plant"} == set(by_id["44-002"])
+
+
+def test_targets_compare_the_alerts_with_the_rules():
+    seasonal = {"area_months": 0, "areas": 0, "of_areas": 2}
+    a = {"mean_lead_months": 1.0, "recall": 8 / 9, "precision": 0.9, "false_alarms": {"seasonal": seasonal}}
+    r = {"mean_lead_months": 4.5}
+    checks = {c["target"]: (c["met"], c["shown"]) for c in backtest.target_checks({"alerts": a, "rules": r})}
+    assert checks["평균 선행 시간이 분기 규칙보다 3개월 이상 짧음"] == (True, "3.5개월 짧음")
+    assert checks["재현율 90% 이상"] == (False, "89%")
+    assert checks["정밀도 85% 이상"] == (True, "90%")
+    assert checks["계절 변동만 있는 지역 경보 0건"] == (True, "0건")
+    assert backtest.target_checks({"rules": r}) == []

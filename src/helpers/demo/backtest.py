@@ -255,7 +255,7 @@ def target_checks(results: dict[str, dict]) -> list[dict]:
     gain = (r["mean_lead_months"] - a["mean_lead_months"]
             if r and r["mean_lead_months"] is not None and a["mean_lead_months"] is not None else None)
     seasonal = a["false_alarms"]["seasonal"]["area_months"]
-    return [
+    checks = [
         {"target": "평균 선행 시간이 분기 규칙보다 3개월 이상 짧음", "value": gain,
          "met": None if gain is None else gain >= TARGETS["lead_gain_months"]},
         {"target": "재현율 90% 이상", "value": a["recall"],
@@ -264,6 +264,8 @@ def target_checks(results: dict[str, dict]) -> list[dict]:
          "met": None if a["precision"] is None else a["precision"] >= TARGETS["precision"]},
         {"target": "계절 변동만 있는 지역 경보 0건", "value": seasonal, "met": seasonal == TARGETS["seasonal_alarms"]},
     ]
+    shown = [f"{_num(gain)}개월 짧음", _pct(a["recall"]), _pct(a["precision"]), f"{seasonal}건"]
+    return [{**c, "shown": text} for c, text in zip(checks, shown)]
 
 
 def report_lines(results: dict[str, dict], expect: pd.DataFrame) -> list[str]:
