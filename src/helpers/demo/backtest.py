@@ -142,7 +142,7 @@ def wrong_alarms(alerts: pd.DataFrame, expect: pd.DataFrame) -> pd.DataFrame:
     judged = judge_alert_months(alerts, expect)
     bad = judged[judged["verdict"].isin(["false", "before", "after"])]
     cols = [c for c in ("signal", "level") if c in alerts]
-    if not cols:
+    if not cols or not len(bad):
         return bad.assign(signals="").reset_index(drop=True)
     text = alerts.assign(_s=alerts[cols].astype(str).agg(":".join, axis=1))
     joined = text.groupby(["area_id", "month"])["_s"].agg(", ".join).rename("signals").reset_index()
