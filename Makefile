@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system-deps lab bench demo ingest stages clean
+.PHONY: run test system-deps lab bench backtest demo ingest stages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_charts.py
 	$(BIN)/python bench/truth_check.py
+	$(BIN)/python bench/backtest_alerts.py
+
+# The early warnings measured on the demo's planted scenarios: the monthly alerts and the quarterly stage
+# rules side by side (precision, recall, false alarms, lead time); bench/results/backtest.json.
+backtest: $(STAMP)
+	$(BIN)/python bench/backtest_alerts.py
 
 demo: $(STAMP)
 	$(BIN)/python -m helpers demo-data

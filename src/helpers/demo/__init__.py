@@ -57,9 +57,12 @@ workplaces are placed with is built and read by `helpers.reference`, outside thi
                marked `(가상)`), for the national scale;
 - `groups`     areas and rest of provinces: their place/industry samplers, sizes, trends and target paths;
 - `world`      the simulation: the first month (`initial_population`) and each next one (`step`);
+- `plants`     the scenarios added for the backtest, simulated apart with their own random numbers
+               (`PlantWorld`), their rows replacing the main world's in their areas;
 - `portal`     a month of the world as the portal's CSV text (codes and province names of that month);
 - `truth`      the `<out>.truth.json` sidecar, true indicators and true stages;
-- `files`      the run (`generate_demo`), each month's file with its quirks, `ensure_demo_data`, the CLI.
+- `files`      the run (`generate_demo`), each month's file with its quirks, `ensure_demo_data`, the CLI;
+- `backtest`   the early warnings measured against the scenarios' windows and the truth (`bench/backtest_alerts.py`).
 """
 
 from helpers.areas import REFERENCE_COLUMNS

@@ -17,6 +17,7 @@ import numpy as np
 from helpers.demo.groups import NATIONAL_MIX, Mix
 from helpers.demo.national import national_reference
 from helpers.demo.places import build_places
+from helpers.demo.plants import PlantWorld
 from helpers.demo.portal import PortalPrinter
 from helpers.demo.scenarios import SCENARIOS
 from helpers.demo.truth import truth_path, truth_series, write_sidecar
@@ -84,9 +85,12 @@ def generate_demo(out_dir: str | os.PathLike, workplaces: int = DEFAULT_WORKPLAC
     ref = read_reference(areas_csv)
     world = World(ref, build_places(ref), workplaces, month_range(start, end), seed, mix)
     world.initial_population()
+    plants = PlantWorld.for_world(world, seed)  # after the main world: its draws are not touched
+    if plants is not None:
+        plants.initial_population()
     for old in out.glob(f"{FILE_PREFIX}*.csv"):
         old.unlink()
-    paths, stats, tallies = _simulate_and_write(world, out, seed)
+    paths, stats, tallies = _simulate_and_write(world, out, seed, plants)
     (out / SYNTHETIC_MARKER).write_text(SYNTHETIC_TEXT, encoding="utf-8")
     write_sidecar(out, {
         "synthetic": True, "seed": seed, "workplaces": workplaces, "months": [start, end],
@@ -125,9 +129,11 @@ def _refuse_folder_of_real_files(out: Path) -> None:
                         "합성 자료를 만들지 않습니다. 빈 폴더나 다른 폴더를 --out 으로 지정하세요.")
 
 
-def _simulate_and_write(world: World, out: Path, seed: int) -> tuple[list[Path], list[dict], list[dict]]:
-    """Step the world through its months, writing each month's file; the files' statistics and the world's
-    true numbers of every month. The quirks draw from their own generator, apart from the world's."""
+def _simulate_and_write(world: World, out: Path, seed: int,
+                        plants: PlantWorld | None = None) -> tuple[list[Path], list[dict], list[dict]]:
+    """Step the world (and the planted areas simulated apart) through its months, writing each month's
+    file; the files' statistics and the true numbers of every month. The quirks draw from their own
+    generator, apart from the worlds'."""
     io_rng = np.random.default_rng([seed, 7])
     printer = PortalPrinter(world)
     paths, stats, tallies = [], [], []
@@ -135,10 +141,12 @@ def _simulate_and_write(world: World, out: Path, seed: int) -> tuple[list[Path],
     for t in range(T):
         if t:
             world.step(t)
-        tallies.append(world.tally(t))
+            if plants is not None:
+                plants.step(t)
+        tallies.append(world.tally(t) if plants is None else plants.merged_tally(world, t))
         corrupt_rows = int(io_rng.integers(1, 4)) if (t in (0, T - 1) or io_rng.random() < 0.5) else 0
         path = out / file_name(world.months[t])
-        stats.append(_write_month(printer, t, path, io_rng, corrupt_rows))
+        stats.append(_write_month(printer, t, path, io_rng, corrupt_rows, plants))
         paths.append(path)
     return paths, stats, tallies
 
@@ -147,15 +155,21 @@ def _simulate_and_write(world: World, out: Path, seed: int) -> tuple[list[Path],
 # One month's file, with the quirks of the real files.
 
 
-def _write_month(printer: PortalPrinter, t: int, path: Path, rng: np.random.Generator, corrupt_rows: int) -> dict:
-    """Write month `t` with its quirks (undecodable bytes in a few names, exact duplicate rows)."""
+def _write_month(printer: PortalPrinter, t: int, path: Path, rng: np.random.Generator, corrupt_rows: int,
+                 plants: PlantWorld | None = None) -> dict:
+    """Write month `t` with its quirks (undecodable bytes in a few names, exact duplicate rows). The quirks
+    are chosen among the main world's rows (the same draws with or without `plants`) and then carried over
+    to the rows actually printed (`_merge_plants`)."""
     world = printer.world
     c = world.cols
     n = len(c["group"])
     names, bad_rows, bad_bytes = _undecodable_names(world, t, rng, corrupt_rows)
     dup = _duplicate_rows(n, bad_rows, rng)
+    if plants is not None:
+        c, names, bad_rows, dup = _merge_plants(world, plants, t, names, bad_rows, dup)
+        n = len(c["group"])
     order = np.sort(np.concatenate([np.arange(n), dup]), kind="stable")
-    data = printer.text(t, names, order).encode("cp949")
+    data = printer.text(t, names, order, cols=c).encode("cp949")
     for mark, raw in _BAD_BYTES.items() if len(bad_rows) else ():  # the marks come only from corrupted names
         data = data.replace(mark.encode("ascii"), raw)
     tmp = path.with_name(path.name + ".tmp")
@@ -164,6 +178,32 @@ def _write_month(printer: PortalPrinter, t: int, path: Path, rng: np.random.Gene
     return {"file": path.name, "month": world.months[t], "rows": int(len(order)), "distinct_rows": n,
             "duplicate_rows": int(len(dup)), "undecodable_rows": int(len(bad_rows)),
             "undecodable_bytes": int(bad_bytes), "withdrawn_rows": int((c["status"] == 2).sum())}
+
+
+def _merge_plants(world: World, plants: PlantWorld, t: int, names: np.ndarray, bad_rows: np.ndarray,
+                  dup: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """The rows to print in month `t`: the main world's outside the planted areas, then the plant world's;
+    their names, and the undecodable and duplicated rows in that numbering. A quirk that fell on a main row
+    left out goes to a plant row instead (chosen without random numbers), so the counts stay."""
+    keep = plants.keep_mask(world)
+    pc = plants.cols
+    cols = {k: np.concatenate([v[keep], pc[k]]) for k, v in world.cols.items()}
+    n_keep = int(keep.sum())
+    pos = np.cumsum(keep) - 1
+    p_names = plants.names_at(t).copy()
+    pool = np.flatnonzero((pc["status"] == 1) & ~pc["special"])
+    new_bad = []
+    for j, i in enumerate(bad_rows):
+        if keep[i]:
+            new_bad.append(pos[i])
+            continue
+        r = pool[(i + j) % len(pool)]
+        p_names[r] = _corrupt(p_names[r], "\x01" if "\x01" in names[i] else "\x02")
+        new_bad.append(n_keep + r)
+    bad = np.array(new_bad, dtype=np.int64)
+    free = np.setdiff1d(np.arange(len(pc["group"])), bad - n_keep)
+    new_dup = [pos[i] if keep[i] else n_keep + free[(i + j) % len(free)] for j, i in enumerate(dup)]
+    return cols, np.concatenate([names[keep], p_names]), bad, np.array(new_dup, dtype=np.int64)
 
 
 def _undecodable_names(world: World, t: int, rng: np.random.Generator,

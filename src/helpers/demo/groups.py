@@ -81,7 +81,10 @@ class Groups:
         self.A = len(ref)
         self.sidos = sorted(codes.SIDO_NAMES)
         self.G = self.A + len(self.sidos)
-        self.scen: dict[str, Scenario] = {s.area_id: s for s in SCENARIOS if s.area_id in set(ref["area_id"])}
+        # scenarios simulated apart (`Plant.own_stream`, `demo.plants`) are unplanted here: the main world
+        # draws exactly as before they were added, and their areas' rows are replaced at printing
+        self.scen: dict[str, Scenario] = {s.area_id: s for s in SCENARIOS
+                                          if s.area_id in set(ref["area_id"]) and not s.plant.own_stream}
         self.sido = np.array(list(ref["sido_code"]) + self.sidos, dtype=object)
         self.place_sampler = self._place_sampler(places)
         self.ind_sampler = self._industry_sampler()

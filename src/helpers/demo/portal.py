@@ -76,11 +76,12 @@ class PortalPrinter:
         return pd.DataFrame({k: pd.Series(v, dtype=object if v.dtype == object else v.dtype, copy=True)
                              for k, v in zip(NPS_COLUMNS, cols)})
 
-    def text(self, t: int, names: np.ndarray, order: np.ndarray) -> str:
+    def text(self, t: int, names: np.ndarray, order: np.ndarray, cols: dict[str, np.ndarray] | None = None) -> str:
         """CSV text of month `t` (rows in `order`, names as given): what csv.QUOTE_MINIMAL with CRLF writes
-        for `frame(t)`, built from pre-joined segments because per-field writing dominates the run time."""
+        for `frame(t)`, built from pre-joined segments because per-field writing dominates the run time.
+        `cols`: the rows to print when not the world's own (the world with its planted areas replaced)."""
         w = self.world
-        c, ec = w.cols, self.era(t)
+        c, ec = (w.cols if cols is None else cols), self.era(t)
         name_q = names.tolist()
         for i in np.flatnonzero(pd.Series(names).str.contains('[,"\r\n]', regex=True).to_numpy(dtype=bool)):
             name_q[i] = _quote(name_q[i])

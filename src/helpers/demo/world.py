@@ -252,7 +252,7 @@ class World:
     def step(self, t: int) -> None:
         """Move to month `t`."""
         start = self._month_start()
-        target_w, target_e = self.groups.target(self.months[t], self.months[0], self.rng)
+        target_w, target_e = self._targets(t)
         close = self._choose_withdrawals(t, start, target_w)
         rereg = self._choose_reregistrations(t, start)
         opens = self._count_openings(start, close, rereg, target_w)
@@ -264,7 +264,15 @@ class World:
         self._hire_and_separate(cont, start, target_e)
         if self.months[t].endswith("-07"):
             self._revise_wages()
+        self._planned_wage_changes(t)
         self._bill_contributions(t, cont)
+
+    def _targets(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Target workplaces and employees of every group in month `t`."""
+        return self.groups.target(self.months[t], self.months[0], self.rng)
+
+    def _planned_wage_changes(self, t: int) -> None:
+        """Wage changes planted outside July (none in the main world; see `demo.plants`)."""
 
     def _month_start(self) -> _MonthStart:
         c = self.cols
