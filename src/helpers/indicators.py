@@ -40,7 +40,7 @@ NATION_ID = "KR"
 
 _MANUFACTURING_PREFIXES = [f"{d:02d}" for d in MANUFACTURING_DIVISIONS]
 _SUM_COLS = ["workplaces", "employees", "contribution_krw", "gained", "lost", "openings", "closures",
-             "manufacturing_employees"]
+             "manufacturing_employees", "billed_employees"]
 
 
 def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
@@ -48,6 +48,7 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
     active = (month["status"] == 1).to_numpy()
     members = month["members"].to_numpy(dtype="int64")
     emp = np.where(active, members, 0)
+    contribution = month["contribution_krw"].to_numpy(dtype="int64")
     manu = month["industry_code"].astype("string").str[:2].isin(_MANUFACTURING_PREFIXES).to_numpy(dtype=bool)
     this_month = np.datetime64(ym[:7], "M")
 
@@ -66,7 +67,10 @@ def _month_flags(month: pd.DataFrame, ym: str) -> pd.DataFrame:
         "workplaces": active.astype("int64"),
         "employees": emp,
         # Payroll of active workplaces only, like W and E (a withdrawn row's stale 고지금액 is not payroll).
-        "contribution_krw": np.where(active, month["contribution_krw"].to_numpy(dtype="int64"), 0),
+        "contribution_krw": np.where(active, contribution, 0),
+        # Members of the active workplaces billed this month: a workplace's first month is billed 0 (billing
+        # starts the month after), so payroll per member divides by these (alerts), not by all members.
+        "billed_employees": np.where(active & (contribution > 0), members, 0),
         "gained": month["gained"].to_numpy(dtype="int64"),
         "lost": month["lost"].to_numpy(dtype="int64"),
         "openings": opening.astype("int64"),
