@@ -18,10 +18,12 @@ MONTHS = month_range("2024-01", "2026-06")
 
 
 def rows_for(ym: str, sizes: dict[str, int], *, wage: float = 1.0, lost: dict[str, int] | None = None,
-             gone: dict[str, str] | None = None, renamed: dict[str, str] | None = None) -> list[dict]:
+             gone: dict[str, str] | None = None, renamed: dict[str, str] | None = None,
+             gained: dict[str, int] | None = None, fresh: tuple[str, ...] = (), outside: int = 20) -> list[dict]:
     """One month of the area: workplace name → members (wage factor on the 3,000,000 KRW wage billed at the
     month's rate), `lost` separations per workplace, `gone` workplaces withdrawn this month (name → date),
-    `renamed` names written differently this month; plus a steady rest of the province."""
+    `renamed` names written differently this month, `gained` new members per workplace, `fresh` workplaces in
+    their first month (billed 0); plus a steady rest of the province (`outside` workplaces of 40)."""
     from helpers.params import load_params
     from helpers.pension import PensionSchedule
 
@@ -33,9 +35,10 @@ def rows_for(ym: str, sizes: dict[str, int], *, wage: float = 1.0, lost: dict[st
             out.append(workplace(shown, BJD, 0, status=2, withdrawn=gone[name], lost=(lost or {}).get(name, 0),
                                  bizno=f"{100000 + i}"))
             continue
-        out.append(workplace(shown, BJD, n, contribution=round(n * WAGE_KRW * wage * rate), lost=(lost or {}).get(name, 0),
-                             bizno=f"{100000 + i}"))
-    out += [workplace(f"밖{i}", OUTSIDE, 40, bizno=f"{200000 + i}") for i in range(20)]
+        billed = 0 if name in fresh else round(n * WAGE_KRW * wage * rate)
+        out.append(workplace(shown, BJD, n, contribution=billed, lost=(lost or {}).get(name, 0),
+                             gained=(gained or {}).get(name, 0), bizno=f"{100000 + i}"))
+    out += [workplace(f"밖{i}", OUTSIDE, 40, bizno=f"{200000 + i}") for i in range(outside)]
     return out
 
 
@@ -87,6 +90,57 @@ def test_a_january_dip_every_year_does_not_alert_but_a_first_time_one_does():
     first_time = build({m: month(m, {"2026"}) for m in MONTHS})
     jan = month_alerts(first_time, "2026-01")
     assert {"members", "separations"} <= set(jan["signal"])
+
+
+def spread(total: int, n: int = 10) -> dict[str, int]:
+    """`total` members over `n` workplaces (사업장0..), as even as integers allow."""
+    return {f"사업장{i}": total // n + (i < total % n) for i in range(n)}
+
+
+def test_a_seasonal_dip_a_little_deeper_than_the_one_earlier_year_alarms_only_beyond_the_turnover_noise():
+    # A January dip every year (2,000 → 1,760). One earlier year for the 3-month momentum (2024-10 → 2025-01);
+    # this January 1,700: 3.5 %p below it (68 members short), past momentum_pp, while the year on year (−3.4 %)
+    # is not. In an area whose workplaces also hire and lose 15 members each a month the turnover noise is
+    # √(flows) ≈ 38 members: 1.8 standard deviations, under noise_z (2), so noise; in an area with no other
+    # flows (noise ≈ 23 members: 3.0 standard deviations) it is a signal.
+    def month(m, churn):
+        total = {"01": 1700 if m == "2026-01" else 1760}.get(m[5:], 2000)
+        sizes = spread(total)
+        dip = spread(2000 - total) if total < 2000 else {}
+        flows = {n: churn for n in sizes}
+        return rows_for(m, sizes, lost={n: dip.get(n, 0) + churn for n in sizes}, gained=flows)
+
+    churny = alerts_between(build({m: month(m, 15) for m in MONTHS}), "2025-01", "2026-06")
+    assert "members" not in set(churny["signal"])
+    calm = month_alerts(build({m: month(m, 0) for m in MONTHS}), "2026-01")
+    row = calm.set_index("signal").loc["members"]
+    assert row["value"] == pytest.approx(-3.5, abs=0.1) and "69명 적음: 취득·상실 잡음의 3.0배" in row["reason"]
+
+
+def test_a_workplace_in_its_first_month_billed_nothing_does_not_cut_payroll_per_member():
+    # A 60-member workplace opens in 2026-03: billed 0 that month (billing starts the month after), then billed.
+    sizes = dict(STEADY, **{"(주)신규": 60})
+    rows = {m: rows_for(m, sizes if m >= "2026-03" else STEADY, fresh=("(주)신규",) if m == "2026-03" else ())
+            for m in MONTHS}
+    out = signals(build(rows))
+    assert out.empty, out[["month", "signal", "reason"]]
+
+
+def test_separations_and_closures_replaced_in_the_same_month_are_turnover_not_a_surge():
+    # As in the surge test below, 6 small workplaces (60 members) withdraw in 2025-09 — but 6 new ones with
+    # 60 members open that month: members and workplaces hold, so neither surge fires.
+    small = {f"소{i}": 10 for i in range(6)}
+    new = {f"새{i}": 10 for i in range(6)}
+    gone = {n: "2025-09-10" for n in small}
+
+    def month(m):
+        sizes = dict(STEADY, **small, **(new if m >= "2025-09" else {}))
+        return rows_for(m, sizes, lost={"사업장0": 5, **({n: 10 for n in small} if m == "2025-09" else {})},
+                        gained={n: 10 for n in new} if m == "2025-09" else None,
+                        fresh=tuple(new) if m == "2025-09" else (), gone=gone if m >= "2025-09" else None)
+
+    sept = month_alerts(build({m: month(m) for m in MONTHS}), "2025-09")
+    assert not {"separations", "closures"} & set(sept["signal"]), sept[["signal", "reason"]]
 
 
 def test_a_decline_beyond_the_seasonal_pattern_fires_members_early():
@@ -179,6 +233,24 @@ def test_alerts_between_is_month_alerts_month_by_month():
     each = pd.concat([month_alerts(panel, m) for m in months], ignore_index=True)
     both = alerts_between(panel, "2025-06", "2026-06")
     assert len(both) > 5
+    pd.testing.assert_frame_equal(both, each)
+
+
+def test_alerts_between_matches_month_by_month_slices_when_odd_months_depend_on_later_months():
+    # The rest of the province (220 workplaces: odd months are checked) grows 10 % from 2026-04 for good. On the
+    # slice up to 2026-05 that month is odd (its three months before: 2026-02..04 mostly lower); with 2026-06
+    # in the data it is not. alerts_between must still give exactly each month's own slice.
+    rows = planted()
+    for m in MONTHS:
+        extra = 242 if m >= "2026-04" else 220
+        rows[m] = [r for r in rows[m] if r["bjd_code_orig"] != OUTSIDE] + \
+            [workplace(f"밖{i}", OUTSIDE, 40, bizno=f"{200000 + i}") for i in range(extra)]
+    panel = build(rows)
+    months = month_range("2026-01", "2026-06")
+    each = pd.concat([month_alerts(build({k: v for k, v in rows.items() if k <= m}), m) for m in months],
+                     ignore_index=True)
+    both = alerts_between(panel, months[0], months[-1])
+    assert len(both) > 3
     pd.testing.assert_frame_equal(both, each)
 
 

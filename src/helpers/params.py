@@ -203,6 +203,7 @@ _NEG = (lambda v: v < 0, "음의 수(%, %p)")
 _PCT = (lambda v: 0 < v <= 100, "0보다 크고 100 이하인 수(%)")
 _FACTOR = (lambda v: v >= 1, "1 이상의 수")
 _MONTHS = (lambda v: float(v).is_integer() and 1 <= v <= 36, "1~36 의 정수(개월)")
+_SHARE = (lambda v: 0 <= v <= 1, "0 이상 1 이하의 수(비율)")
 ALERT_LIMITS: dict[str, dict[str, tuple]] = {
     "": {"min_employees": _NONNEG, "min_workplaces": _NONNEG},
     "levels": {"persist_months": (lambda v: float(v).is_integer() and v >= 1, "1 이상의 정수(개월)"),
@@ -213,12 +214,12 @@ ALERT_LIMITS: dict[str, dict[str, tuple]] = {
     "members": {"window_months": _MONTHS, "seasonal_years": (lambda v: float(v).is_integer() and 1 <= v <= 10,
                                                             "1~10 의 정수(년)"),
                 "momentum_pp": _NEG, "yoy_pct": _NEG, "gap_pp": _NEG, "min_change_members": _NONNEG,
-                "severe_factor": _FACTOR},
+                "noise_z": _NONNEG, "severe_factor": _FACTOR},
     "payroll_per_member": {"momentum_pp": _NEG, "yoy_pct": _NEG, "members_hold_pct": _NEG, "severe_factor": _FACTOR},
     "separations": {"baseline_months": _MONTHS, "ratio": _FACTOR, "min_excess": _NONNEG, "min_excess_pct": _NONNEG,
-                    "severe_factor": _FACTOR},
+                    "net_share": _SHARE, "severe_factor": _FACTOR},
     "closures": {"baseline_months": _MONTHS, "ratio": _FACTOR, "min_excess": _NONNEG, "min_excess_pct": _NONNEG,
-                 "severe_factor": _FACTOR},
+                 "net_share": _SHARE, "severe_factor": _FACTOR},
 }
 
 
