@@ -6,7 +6,7 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → alerts → stages → decisions → typology → agenda → charts → report → export → brief → overview → history →
+indicators → panel → alerts → stages → nowcast → decisions → typology → agenda → charts → report → export → brief → bulletin → overview → history →
 survey → fieldsurvey → bsi → explorer → decision_form → demo → workspace → publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
@@ -22,8 +22,11 @@ survey → fieldsurvey → bsi → explorer → decision_form → demo → works
   decisions file (CSV in UTF-8/cp949, or .xlsx) read and checked, and appended to with its trail; typology:
   area types (analysis); agenda: what the council is asked to decide (areas, facts, 판단유보 reasons) as data
   for the brief.
-- charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), overview (index page),
-  history (each area's stages over the last quarters; the list of stored quarters and their links),
+- nowcast: the current quarter's indicators and stage projected from its first one or two months (전망,
+  추정), with bands from the method's own past errors; from the months up to the one looked at.
+- charts, report (nbconvert pages), export (CSV/XLSX), brief (council sections), bulletin (the one-page
+  monthly bulletin per province between councils: new and continuing alerts, the nowcast), overview (index
+  page), history (each area's stages over the last quarters; the list of stored quarters and their links),
   survey (survey candidates), fieldsurvey (the 실태조사 form, importing and storing its responses), bsi (the
   survey's area indices and the brief's 현장 체감 section), explorer (JupyterLab widget), decision_form
   (JupyterLab form recording council decisions).

@@ -1,7 +1,7 @@
 """Command line: `python -m helpers <command>` (also installed as `sme-monitor`).
 
-Exit codes: 0 success, 1 some provinces failed (batch), 2 unusable arguments or inputs (a Korean
-message), 3 an internal error (the traceback goes to a log file the message names).
+Exit codes: 0 success, 1 some provinces failed (batch) or a bulletin PDF could not be made, 2 unusable
+arguments or inputs (a Korean message), 3 an internal error (the traceback goes to a log file the message names).
 Messages to users are Korean.
 """
 
@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--areas", default=None, help="밀집지역 기준표 CSV")
     a.add_argument("--out", default=None,
                    help="출력 파일 (기본: outputs/alerts/alerts_<월>.csv, 기간이면 alerts_<시작>_<끝>.csv)")
+
+    b = sub.add_parser("bulletin", help="시도별 월간 위기징후 속보(한 쪽, HTML·PDF): 새 경보, 계속되는 경보, 분기 전망(추정)")
+    b.add_argument("--month", default=None, help="월 YYYY-MM (기본: 자료의 최근 월)")
+    b.add_argument("--provinces", default="all", help="all 또는 시도코드 목록 (예: 41,48)")
+    b.add_argument("--raw-dir", default=None)
+    b.add_argument("--areas", default=None, help="밀집지역 기준표 CSV")
+    b.add_argument("--out", default=None, help="출력 폴더 (기본: outputs; 속보는 <폴더>/bulletins/<월>/<시도코드>/)")
+    b.set_defaults(start=None, end=None)
 
     v = sub.add_parser("survey-import", help="실태조사 응답(엑셀·CSV) 검증 후 저장 (outputs/<분기>/survey/responses.csv)")
     v.add_argument("files", nargs="+", metavar="FILE", help="채운 survey_form.xlsx, 또는 그 '응답' 시트를 저장한 CSV "
@@ -160,6 +168,37 @@ def cli_alerts(args) -> int:
     return 0
 
 
+def cli_bulletin(args) -> int:
+    """`python -m helpers bulletin`: one page per province for the month (HTML and PDF) and an index.
+    Exit 1 when a PDF could not be made (the HTML pages are complete)."""
+    from helpers.batch import parse_provinces
+    from helpers.bulletin import write_bulletins
+    from helpers.params import load_config
+    from helpers.workspace import open_panel
+
+    _check_alert_args(args)
+    sidos = parse_provinces(args.provinces)
+    config = load_config()
+    panel = open_panel(args.raw_dir, args.areas, config)
+    month, _ = _alert_months(args, panel.months)
+    for w in panel.warnings():
+        print(f"경고: {w}", file=sys.stderr)
+    out = (config.path("outputs", args.out) if args.out else config.path("outputs")) / "bulletins" / month
+    results = write_bulletins(panel, month, sidos, out)
+    tag = " [합성(가상) 자료]" if panel.synthetic else ""
+    print(f"{month} 월간 위기징후 속보 {len(results)}개 시도를 {out} 에 저장했습니다{tag}.")
+    print(f"  목록: {out / 'index.html'}")
+    failed = 0
+    for r in results:
+        extra = "; ".join(r.notes + ([r.pdf_error] if r.pdf_error else []))
+        print(f"  {r.sido_code}: 새 경보 {r.new}건, 계속되는 경보 {r.continuing}건, 분기 단계 주의 이상 {r.flagged}곳"
+              + (f" — {extra}" if extra else ""))
+        failed += r.pdf_error is not None
+    if failed:
+        print(f"PDF 를 만들지 못한 시도가 {failed}곳 있습니다 (HTML 은 그대로 인쇄할 수 있습니다).", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -171,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             fn = cli_stages
         elif args.command == "alerts":
             fn = cli_alerts
+        elif args.command == "bulletin":
+            fn = cli_bulletin
         elif args.command == "survey-import":
             from helpers.fieldsurvey import cli_survey_import as fn
         else:
