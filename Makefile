@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_charts.py
 	$(BIN)/python bench/truth_check.py
 	$(BIN)/python bench/backtest_alerts.py
+	$(BIN)/python bench/backtest_nowcast.py
 
 # The early warnings measured on the demo's planted scenarios: the monthly alerts and the quarterly stage
 # rules side by side (precision, recall, false alarms, lead time); bench/results/backtest.json.

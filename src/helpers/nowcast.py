@@ -225,7 +225,7 @@ def _bands(errors: dict[str, pd.DataFrame], ids: list[str], p: dict) -> tuple[di
     sample: their empirical quantiles would be far too narrow), from the area's own backtest errors, or
     the province's areas pooled when the area has fewer than `min_backtests`; never excluding the point.
     NaN when neither has enough. Also the number of own errors (employees) and the basis in words."""
-    from scipy import stats  # through scikit-learn
+    from scipy import stats
 
     level = (1 + p["band_pct"] / 100) / 2
     offsets = {}
