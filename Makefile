@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system-deps lab bench backtest demo ingest stages clean
+.PHONY: run test system-deps lab bench backtest bulletin demo ingest stages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench: $(STAMP)
 # rules side by side (precision, recall, false alarms, lead time); bench/results/backtest.json.
 backtest: $(STAMP)
 	$(BIN)/python bench/backtest_alerts.py
+	$(BIN)/python bench/backtest_nowcast.py
+
+# The monthly bulletin of every province for the latest month (outputs/bulletins/<YYYY-MM>/).
+bulletin: $(STAMP)
+	$(BIN)/python -m helpers bulletin
 
 demo: $(STAMP)
 	$(BIN)/python -m helpers demo-data
