@@ -76,7 +76,7 @@ def quarter_alerts(panel: Panel, quarter: str, panel_dir: str | Path | None = No
 # One row per area
 
 
-def _core_reason(reason: str) -> str:
+def core_reason(reason: str) -> str:
     """The reason without its month and level note ('… — 2026년 2월 (경계: 2개월 연속)' → '…'): the
     section shows both beside it."""
     return str(reason).split(" — ")[0].strip()
@@ -86,7 +86,8 @@ def area_alerts(alerts: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
     """One row per area with any alert: area_id, area_name, level (the highest), signals (labels, in the
     alerts' signal order), first_month (the first month with any alert), months (how many months had one),
     reason (the most severe alert's, with numbers) and reason_month, stage and stage_rank (the proposal of
-    `stages`; '' when the area is not in it). Sorted 경계 first, then more signals, earlier, by area."""
+    `stages`; '' when the area is not in it). Sorted 경계 first; within a level, areas not flagged by the
+    stage rules first, then more signals, the earlier first month, the area id."""
     cols = ["area_id", "area_name", "level", "signals", "first_month", "months", "reason", "reason_month",
             "stage", "stage_rank"]
     if alerts.empty:
@@ -106,13 +107,17 @@ def area_alerts(alerts: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
         "signals": [signals[x] for x in top.index],
         "first_month": first.reindex(top.index).to_numpy(),
         "months": n_months.reindex(top.index).astype(int).to_numpy(),
-        "reason": top["reason"].map(_core_reason).to_numpy(),
+        "reason": top["reason"].map(core_reason).to_numpy(),
         "reason_month": top["month"].to_numpy(),
     })
     out["stage"] = out["area_id"].map(st["stage"]).fillna("") if st is not None else ""
     out["stage_rank"] = out["area_id"].map(st["stage_rank"]).fillna(-1).astype(int) if st is not None else -1
+    # 경계 first; within a level the areas the stage rules do not flag yet (the news: the flagged ones are
+    # on the decision list already), then more signals, then the earlier.
     out["_lv"], out["_n"] = out["level"].map(LEVEL_RANK).fillna(0), out["signals"].map(len)
-    out = out.sort_values(["_lv", "_n", "first_month", "area_id"], ascending=[False, False, True, True], kind="mergesort")
+    out["_flagged"] = out["stage_rank"] >= 1
+    out = out.sort_values(["_lv", "_flagged", "_n", "first_month", "area_id"],
+                          ascending=[False, True, False, True, True], kind="mergesort")
     return out[cols].reset_index(drop=True)
 
 
@@ -123,8 +128,9 @@ def area_alerts(alerts: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
 def level_chip_html(level: str) -> str:
     """관심 / 경계 as an outlined chip (a stage chip is filled): the word is always written."""
     ink, bg = LEVEL_STYLE.get(level, ("#57606a", "#f3f5f7"))
-    return f'<span class="alert-level" data-level="{e(level, quote=True)}" style="color:{ink};background:{bg};' \
-           f'border-color:{ink}">{e(level)}</span>'
+    return (f'<span class="alert-level" data-level="{e(level, quote=True)}" style="display:inline-block;padding:0 6px;'
+            f"border:1.5px solid {ink};border-radius:4px;color:{ink};background:{bg};font-weight:700;font-size:0.82em;"
+            f'line-height:1.35;white-space:nowrap">{e(level)}</span>')
 
 
 def _months_text(months: list[str]) -> str:
@@ -138,8 +144,12 @@ def _months_text(months: list[str]) -> str:
     return f"{year}년 " + "·".join(str(n) for n in nums) + "월"
 
 
+HEADING = "조기경보 (지난 협의회 이후)"
+OTHER_CHARS = 48  # names in the closing sentence up to about one line (a large province); the rest counted
+
+
 def _stage_note(r, scale: list[str]) -> str:
-    """Beside an area: its proposal when flagged, else why the stage rules do not show it (yet)."""
+    """Beside an area: its proposal when flagged, else that the stage rules do not show it (yet)."""
     from helpers.report import stage_chip_html
 
     if r.stage_rank >= 1:
@@ -150,45 +160,57 @@ def _stage_note(r, scale: list[str]) -> str:
 
 
 def _area_item(r, scale: list[str]) -> str:
+    """Two short lines: level, area, proposal or '주의 미만', first month and signals; then one reason."""
     since = month_label(r.first_month) + ("부터" if r.months > 1 else "")
     when = "" if r.reason_month == r.first_month else f" ({month_label(r.reason_month)})"
     sub = f" <small>{e(str(r.sigungu))}</small>" if getattr(r, "sigungu", "") else ""
-    return (f"<li>{level_chip_html(r.level)} <strong>{e(str(r.area_name))}</strong>{sub} · "
-            f"{e(', '.join(r.signals))} · {since} — {e(r.reason)}{when}{_stage_note(r, scale)}</li>")
+    return (f"<li>{level_chip_html(r.level)} <strong>{e(str(r.area_name))}</strong>{sub}{_stage_note(r, scale)} · "
+            f'{since} · {e(", ".join(r.signals))}<br><span class="alert-reason">{e(r.reason)}{when}</span></li>')
+
+
+def _others_html(rest: pd.DataFrame) -> str:
+    """The areas not shown line by line, in one sentence: how many, and by name — those the stage rules do
+    not flag yet first (the news), 경계 before 관심 — as many as fit in about one line (`OTHER_CHARS`)."""
+    if rest.empty:
+        return ""
+    order = rest.assign(_u=(rest["stage_rank"] >= 1).astype(int), _lv=-rest["level"].map(LEVEL_RANK).fillna(0))
+    names: list[str] = []
+    for r in order.sort_values(["_u", "_lv"], kind="mergesort").itertuples(index=False):
+        tag = r.level if r.stage_rank < 1 else f"{r.level}, 제안 {r.stage}"
+        name = f"{r.area_name}({tag})"
+        if names and sum(len(n) + 2 for n in names) + len(name) > OTHER_CHARS and len(rest) > len(names) + 1:
+            break
+        names.append(name)
+    more = f" 외 {len(rest) - len(names):,}곳" if len(rest) > len(names) else ""
+    first = "(단계상 주의 미만 먼저)" if (rest["stage_rank"] < 1).any() and more else ""
+    return f'<p class="alert-more">그 밖의 경보 지역 {len(rest):,}곳{first}: {e(", ".join(names))}{more}.</p>'
+
 
 
 def alerts_section_html(ctx: BriefContext, alerts: pd.DataFrame) -> str:
-    """조기경보 (지난 협의회 이후): the months it covers and why, the count of areas by level and by signal,
-    the `brief.alert_rows` most severe areas one line each (level, signals, first month, one reason with
-    numbers, the proposal or '단계 규칙으로는 아직 주의 미만'), the others named in one sentence. `alerts`: the
-    quarter's alerts (`quarter_alerts`; other provinces' rows are ignored)."""
+    """조기경보 (지난 협의회 이후), heading included: the months it covers and why (one sentence), the areas
+    with an alert by level and by signal, the `brief.alert_rows` most severe areas in two short lines each
+    (level, proposal or '단계 규칙으로는 아직 주의 미만', first month, signals; one reason with numbers), the others
+    in one sentence. `alerts`: the quarter's alerts (`quarter_alerts`; other provinces' rows are ignored)."""
     months = council_months(ctx.panel, ctx.quarter)
-    prev = shift_quarter(ctx.quarter, -1)
-    when = (f"지난 협의회는 {quarter_label(prev)} 자료까지 보고 열렸으므로, 그 뒤 들어온 "
-            f"{_months_text(months) or quarter_label(ctx.quarter) + ' 자료'}의 월별 조기경보입니다.")
+    head = f'<h3 class="alert-head">{HEADING}</h3>'
+    when = (f"지난 협의회는 {quarter_label(shift_quarter(ctx.quarter, -1))} 자료까지 보고 열렸으므로, 그 뒤 "
+            f"{_months_text(months) or quarter_label(ctx.quarter)} 자료의 월별 조기경보입니다.")
     if not months:
-        return f"<p>{when} 이 분기의 월별 자료가 없어 조기경보를 계산하지 않았습니다.</p>"
+        return f'{head}<p class="alert-lead">{when} 이 분기의 월별 자료가 없어 조기경보를 계산하지 않았습니다.</p>'
     own = alerts[alerts["sido_code"].astype(str) == ctx.sido_code] if len(alerts) else alerts
     areas = area_alerts(own, ctx.stages)
     if areas.empty:
-        return f'<p class="alert-lead">{when} 이 기간에 조기경보가 난 밀집지역은 없습니다.</p>'
+        return f'{head}<p class="alert-lead">{when} 이 기간에 조기경보가 난 밀집지역은 없습니다.</p>'
     areas = with_sigungu(ctx, areas)
     n_level = areas["level"].value_counts()
     unflagged = int((areas["stage_rank"] == 0).sum())
     by_signal = own.groupby("signal")["area_id"].nunique()
-    signal_text = " · ".join(f"{e(SIGNAL_LABELS[s])} {int(by_signal[s]):,}곳" for s in SIGNALS if s in by_signal)
-    lead = (f'<p class="alert-lead">{when} 경보가 난 밀집지역 <strong>{len(areas):,}곳</strong> ('
-            + ", ".join(f"{lv} {int(n_level[lv]):,}곳" for lv in reversed(LEVELS) if lv in n_level)
-            + (f"; 단계 규칙으로는 아직 주의 미만 {unflagged:,}곳" if unflagged else "")
-            + f'). <span class="alert-signals">신호별: {signal_text}.</span></p>')
-    limit = int(ctx.params.get("brief", {}).get("alert_rows", 3))
-    shown, rest = areas.head(limit), areas.iloc[limit:]
-    items = "".join(_area_item(r, ctx.scale) for r in shown.itertuples(index=False))
-    out = [lead, f'<ul class="alert-list">{items}</ul>']
-    if len(rest):
-        names = [f"{e(str(r.area_name))}({r.level}{', 주의 미만' if r.stage_rank == 0 else ''})"
-                 for r in rest.itertuples(index=False)]
-        cap = 40
-        more = f" 외 {len(names) - cap:,}곳" if len(names) > cap else ""
-        out.append(f'<p class="alert-more">그 밖의 경보 지역 {len(rest):,}곳: {", ".join(names[:cap])}{more}.</p>')
-    return "\n".join(out)
+    signal_text = " · ".join(f"{e(SIGNAL_LABELS[s])} {int(by_signal[s]):,}" for s in SIGNALS if s in by_signal)
+    lead = (f'<p class="alert-lead">{when} 경보 지역 <strong>{len(areas):,}곳</strong>: '
+            + ", ".join(f"{lv} {int(n_level[lv]):,}" for lv in reversed(LEVELS) if lv in n_level)
+            + (f", 단계 규칙으로는 아직 주의 미만 {unflagged:,}" if unflagged else "")
+            + f"; 신호별 {signal_text}.</p>")
+    limit = int(ctx.params.get("brief", {}).get("alert_rows", 2))
+    items = "".join(_area_item(r, ctx.scale) for r in areas.head(limit).itertuples(index=False))
+    return f'{head}{lead}<ul class="alert-list">{items}</ul>{_others_html(areas.iloc[limit:])}'
