@@ -1,7 +1,8 @@
 """The quarterly batch: one Papermill run of `regional_monitoring.ipynb` per province, exports, index, manifest.
 
-Steps read like the process (papermill's style): resolve inputs → build the panel once → run the
-province notebooks in parallel → export briefs → write stages.csv → national overview → manifest.
+Steps read like the process (papermill's style): resolve inputs → build the panel once → the quarter's
+monthly alerts once (beside the panel) → run the province notebooks in parallel → export briefs → write
+stages.csv → national overview → manifest.
 A province that fails keeps its executed notebook (Papermill marks the failing cell at the top) and an
 analyst HTML showing the error; it is listed as failed in the index and the manifest; the others go on.
 """
