@@ -6,8 +6,9 @@ cli → batch → workspace (config, data folder) → panel (nps → areas → i
 Modules, imports flowing downward only (a module imports only modules listed before it; checked by
 tests/test_architecture.py):
 errors, files, periods, fmt, pension, fields → params → codes, schema → nps → areas → reference →
-indicators → panel → alerts → stages → nowcast → decisions → typology → agenda → charts → report → export → brief → bulletin → overview → history →
-survey → fieldsurvey → bsi → explorer → decision_form → demo → workspace → publish → batch → cli
+indicators → panel → alerts → stages → nowcast → decisions → typology → agenda → charts → report → export → brief →
+bulletin → overview → history → survey → fieldsurvey → bsi → early_warning → explorer → decision_form → demo → workspace →
+publish → batch → cli
 
 - errors, files, periods, fmt: Korean user errors, atomic writes, months and quarters, number formats.
 - params: `params/*.yaml` read once into a `Config`; codes: the code-change and province tables of
@@ -28,7 +29,8 @@ survey → fieldsurvey → bsi → explorer → decision_form → demo → works
   monthly bulletin per province between councils: new and continuing alerts, the nowcast), overview (index
   page), history (each area's stages over the last quarters; the list of stored quarters and their links),
   survey (survey candidates), fieldsurvey (the 실태조사 form, importing and storing its responses), bsi (the
-  survey's area indices and the brief's 현장 체감 section), explorer (JupyterLab widget), decision_form
+  survey's area indices and the brief's 현장 체감 section), early_warning (the quarter's alerts saved by the batch
+  and the brief's 조기경보 section), explorer (JupyterLab widget), decision_form
   (JupyterLab form recording council decisions).
 - demo: synthetic data (and synthetic survey responses), off to the side; workspace: the edge that chooses
   real or demo data and opens the panel; publish: the files beside each province notebook and the quarter's stage table; batch: the

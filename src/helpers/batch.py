@@ -1,7 +1,8 @@
 """The quarterly batch: one Papermill run of `regional_monitoring.ipynb` per province, exports, index, manifest.
 
-Steps read like the process (papermill's style): resolve inputs → build the panel once → run the
-province notebooks in parallel → export briefs → write stages.csv → national overview → manifest.
+Steps read like the process (papermill's style): resolve inputs → build the panel once → the quarter's
+monthly alerts once (beside the panel) → run the province notebooks in parallel → export briefs → write
+stages.csv → national overview → manifest.
 A province that fails keeps its executed notebook (Papermill marks the failing cell at the top) and an
 analyst HTML showing the error; it is listed as failed in the index and the manifest; the others go on.
 """
@@ -402,6 +403,21 @@ def _short_error(exc: BaseException) -> str:
     return f"{name}: {value}".strip()[:500]
 
 
+def write_quarter_alerts(run: QuarterRun) -> Path | None:
+    """The quarter's monthly alerts of every province, computed once beside the saved panel: each province
+    notebook reads them for the brief's 조기경보 section. They come from the panel (its data key) and the
+    parameters, both already in `province_key`. When they cannot be computed, the run goes on and each
+    notebook computes (and reports) them itself."""
+    from helpers.early_warning import save_quarter_alerts
+
+    try:
+        return save_quarter_alerts(run.panel, run.quarter, run.panel_dir)
+    except Exception as exc:  # noqa: BLE001 — an optional section must not stop every province
+        print(f"경고: {run.quarter} 조기경보를 미리 계산하지 못했습니다 ({_short_error(exc)}). 시도별 노트북이 직접 "
+              "계산합니다.", file=sys.stderr)
+        return None
+
+
 def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = None
                   ) -> tuple[dict[str, ProvinceResult], dict[str, pd.DataFrame], list[WarmKernel]]:
     """The province notebooks of `sidos` (default: the run's), `run.workers` at a time, each worker on one
@@ -424,6 +440,8 @@ def run_provinces(run: QuarterRun, progress: bool, sidos: list[str] | None = Non
         from helpers.survey import ComparisonMonths
 
         run.survey_months = ComparisonMonths(run.panel, run.quarter)
+    if sidos:
+        write_quarter_alerts(run)
 
     def worker() -> None:
         kernel = WarmKernel()

@@ -1,16 +1,18 @@
 """The analyst's interactive explorer (notebooks/explore.ipynb): ipywidgets over one loaded panel.
 
 Controls: province, area search + multi-select, indicator, range of quarters (its end is the quarter
-whose stages are shown). Outputs: the trend of the chosen areas, the province map with the chosen
-areas ringed, the area table (stage chip with colour and name, chosen rows highlighted), the reasons
-for each stage and the council decision behind a '판단 근거' toggle, and an export of the survey
-candidates (analysts only) to outputs/<quarter>/<sido>/.
+whose stages are shown). Outputs: the trend of the chosen areas (a ring in the level's colour on each
+quarter in which an area had a monthly early-warning alert), the province map with the chosen areas
+ringed, the area table (stage chip with colour and name, chosen rows highlighted), the reasons for each
+stage, the council decision and the area's alerts in the range behind a '판단 근거' toggle, and an export of
+the survey candidates (analysts only) to outputs/<quarter>/<sido>/.
 
 Redraw only what changed: the explorer keeps a small state (sido, areas, indicator, range, quarter)
 and, for every output, the state keys it depends on (`DEPENDS`). After a widget change it compares
 the new state with the old one and redraws only the outputs whose keys changed; `render_counts`
 counts the redraws per output. The panel is loaded once (by the caller); stage tables are cached per
-(province, quarter). Figures are drawn by the same `charts` functions as the briefs, saved to PNG for
+(province, quarter), the monthly alerts per month (`alerts.month_alerts` for every province at once,
+computed the first time a month is in the range, then kept). Figures are drawn by the same `charts` functions as the briefs, saved to PNG for
 an `Image` widget and closed at once, so nothing leaks and nothing is shown twice.
 """
 
@@ -25,10 +27,13 @@ import ipywidgets as widgets
 import pandas as pd
 
 from helpers import brief, charts, codes
+from helpers.alerts import SIGNAL_LABELS, empty_alerts, month_alerts, month_label
+from helpers.early_warning import core_reason, level_chip_html
+from helpers.errors import UserError
 from helpers.fields import labels, plottable
 from helpers.indicators import latest_complete_quarter
 from helpers.panel import Panel
-from helpers.periods import quarter_label, quarter_tick
+from helpers.periods import quarter_label, quarter_months, quarter_tick
 from helpers.stages import flagged
 
 e = html.escape
@@ -45,8 +50,9 @@ DEPENDS: dict[str, set[str]] = {
     "trend": {"sido", "areas", "indicator", "range"},
     "map": {"sido", "quarter", "areas"},
     "table": {"sido", "quarter", "areas"},
-    "reasons": {"sido", "quarter", "areas"},
+    "reasons": {"sido", "quarter", "areas", "range"},
 }
+ALERT_LINES = 6  # per area in the reasons panel, latest first
 
 TABLE_COLUMNS: dict[str, str] = {"chosen": "선택"} | labels(
     ["area_name", "area_type", "stage", "decided_stage", "workplaces", "employees", "payroll_krw",
@@ -77,12 +83,16 @@ class Explorer:
     """Interactive explorer of one panel. `.ui` is the widget to display.
 
     State for tests and scripts: `.sido_code`, `.quarter`, `.selected_area_ids`, `.indicator_value`,
-    `.quarters` (the range), `.trend_frame`, `.table_frame`, `.map_highlight`, `.reasons_frame`,
-    `.render_counts`, `.last_export`.
+    `.quarters` (the range), `.trend_frame`, `.trend_alerts`, `.table_frame`, `.map_highlight`,
+    `.reasons_frame`, `.render_counts`, `.last_export`.
+
+    `alerts`: monthly alerts already computed (e.g. read from `python -m helpers alerts`); by default each
+    month's are computed from the panel the first time the range shows it.
     """
 
     def __init__(self, panel: Panel, sido_code: str | None = None, quarter: str | None = None, *,
-                 output_root: str | Path | None = None, quarters: int = DEFAULT_QUARTERS):
+                 output_root: str | Path | None = None, quarters: int = DEFAULT_QUARTERS,
+                 alerts: pd.DataFrame | None = None):
         charts.use_korean_theme()
         self.panel = panel
         self.output_root = Path(output_root) if output_root else None
@@ -90,6 +100,10 @@ class Explorer:
         self.trend_frame = pd.DataFrame()
         self.table_frame = pd.DataFrame()
         self.reasons_frame = pd.DataFrame()
+        self.trend_alerts = pd.DataFrame()
+        self._given_alerts = alerts
+        self._month_alerts: dict[str, pd.DataFrame] = {}
+        self.alerts_note = ""  # why there are no alerts to show ('' when they could be computed)
         self.map_highlight: list[str] = []
         self.last_export: tuple[Path, Path] | None = None
         self._contexts: dict[tuple[str, str], brief.BriefContext] = {}
@@ -110,8 +124,6 @@ class Explorer:
     # ------------------------------------------------------------------ building
     def _check_choices(self, sido_code: str | None, quarter: str | None) -> tuple[list[str], str, list[str], int]:
         """The provinces with dense areas, the chosen one, the quarters and the index of the chosen end."""
-        from helpers.errors import UserError
-
         panel = self.panel
         sidos = sorted(panel.reference["sido_code"].astype(str).unique())
         if not sidos:
@@ -213,6 +225,25 @@ class Explorer:
         if key not in self._contexts:
             self._contexts[key] = brief.brief_context(self.panel, *key)
         return self._contexts[key]
+
+    def alerts_for(self, quarters: list[str]) -> pd.DataFrame:
+        """The monthly alerts (every province) of the months of `quarters` in the data. Each month is
+        computed once (`alerts.month_alerts`, from the data up to that month) and kept for the explorer's
+        life, so moving the range or switching province computes nothing already seen."""
+        months = [m for q in quarters for m in quarter_months(q)]
+        if self._given_alerts is not None:
+            given = self._given_alerts
+            return given[given["month"].isin(months)].reset_index(drop=True)
+        have = set(self.panel.months)
+        for m in months:
+            if m in have and m not in self._month_alerts:
+                try:
+                    self._month_alerts[m] = month_alerts(self.panel, m)
+                except UserError as exc:  # e.g. a panel saved without its monthly series
+                    self.alerts_note = str(exc)
+                    self._month_alerts[m] = empty_alerts()
+        parts = [self._month_alerts[m] for m in months if len(self._month_alerts.get(m, ()))]
+        return pd.concat(parts, ignore_index=True) if parts else empty_alerts()
 
     def _province_areas(self) -> pd.DataFrame:
         ref = self.panel.reference
@@ -342,8 +373,10 @@ class Explorer:
         ids, value, window = self.selected_area_ids, self.indicator_value, self.quarters
         with_province = self.sido_code if charts.province_line_default(value) else None
         self.trend_frame = charts.area_trend_frame(self.panel.indicators, ids, value, window, sido_code=with_province)
+        alerts = self.alerts_for(window) if ids else empty_alerts()
+        self.trend_alerts = charts.alert_quarters(alerts, ids, window)
         self.trend_image.value = _png(lambda ax: charts.area_trend_chart(
-            self.panel.indicators, ids, value, window, ax=ax, sido_code=self.sido_code), (8, 4.4))
+            self.panel.indicators, ids, value, window, ax=ax, sido_code=self.sido_code, alerts=alerts), (8, 4.4))
 
     def _render_map(self) -> None:
         self.render_counts["map"] += 1
@@ -400,9 +433,25 @@ class Explorer:
                 f'<ul style="margin:2px 0 2px 1.2em;padding:0">'
                 + "".join(f"<li>{e(x)}</li>" for x in reasons)
                 + f"</ul>협의회 결정: {dec}"
-                + (f" · 연계 지원사업: {e(str(r.programmes))}" if r.programmes else "") + "</div>")
+                + (f" · 연계 지원사업: {e(str(r.programmes))}" if r.programmes else "")
+                + self._alerts_html(str(r.area_id)) + "</div>")
         parts.append("</div>")
         self.reasons_html.value = "".join(parts)
+
+    def _alerts_html(self, area_id: str) -> str:
+        """The area's monthly alerts in the quarter range, latest first (at most `ALERT_LINES`)."""
+        window = self.quarters
+        span = f"{quarter_label(window[0])}~{quarter_label(window[-1])}"
+        al = self.alerts_for(window)
+        al = al[al["area_id"].astype(str) == area_id].sort_values("month", ascending=False, kind="mergesort")
+        if al.empty:
+            why = f" ({e(self.alerts_note)})" if self.alerts_note else ""
+            return f'<div style="margin-top:2px">조기경보 ({span}): 없음{why}</div>'
+        items = "".join(f"<li>{month_label(r.month)} {level_chip_html(r.level)} {e(SIGNAL_LABELS.get(r.signal, r.signal))}: "
+                        f"{e(core_reason(r.reason))}</li>" for r in al.head(ALERT_LINES).itertuples(index=False))
+        more = f"<li>외 {len(al) - ALERT_LINES:,}건</li>" if len(al) > ALERT_LINES else ""
+        return (f'<div style="margin-top:2px">조기경보 ({span}, {len(al):,}건):<ul class="sme-alerts" '
+                f'style="margin:2px 0 2px 1.2em;padding:0">{items}{more}</ul></div>')
 
     # ------------------------------------------------------------------ export
     def survey_directory(self) -> Path:

@@ -157,7 +157,7 @@ def _check_condition(cond: object, w: str, errors: list[str]) -> None:
 
 def _check_brief_and_programmes(params: dict, errors: list[str]) -> None:
     brief = params.get("brief") or {}
-    for k in ("trend_quarters", "clusters", "decision_rows", "table_rows", "survey_rows"):
+    for k in ("trend_quarters", "clusters", "decision_rows", "table_rows", "survey_rows", "alert_rows"):
         v = brief.get(k, 1) if isinstance(brief, dict) else 1
         _need(errors, isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"brief.{k}",
               f"1 이상의 정수여야 합니다 (지금: {v!r})")

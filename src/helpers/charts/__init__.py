@@ -48,7 +48,9 @@ from helpers.charts.theme import (
     use_korean_theme,
 )
 from helpers.charts.trends import (
+    ALERT_COLORS,
     AREA_INDICATORS,
+    alert_quarters,
     area_trend_chart,
     area_trend_frame,
     industry_trend_chart,
@@ -73,7 +75,8 @@ __all__ = [
     # maps and shapes
     "MAP_CREDIT", "geometry_to_path", "national_map", "province_map", "province_map_highlight",
     # trends
-    "AREA_INDICATORS", "area_trend_chart", "area_trend_frame", "industry_trend_chart", "province_line_default",
+    "ALERT_COLORS", "AREA_INDICATORS", "alert_quarters", "area_trend_chart", "area_trend_frame", "industry_trend_chart",
+    "province_line_default",
     "trend_chart", "typology_chart",
     # matrix
     "quadrant_chart", "yoy_heatmap",

@@ -15,7 +15,7 @@ from helpers.charts.theme import _new_ax, _no_data, _note_below
 from helpers.codes import SIDO_SHORT
 from helpers.fields import FIELDS, PLOT_MENU, axis
 from helpers.fmt import MISSING, fmt_int, fmt_krw_100m, fmt_pct, fmt_pp, is_missing, signed
-from helpers.periods import quarter_index, quarter_tick, quarter_window
+from helpers.periods import quarter_index, quarter_of, quarter_tick, quarter_window
 from helpers.typology import index_paths
 
 # ---------------------------------------------------------------------------------------------
@@ -188,13 +188,59 @@ def province_line_default(value: str) -> bool:
     return AREA_INDICATORS.get(value, (value, "count"))[1] in ("yoy", "share", "wage")
 
 
+# Early-warning levels (helpers.alerts) on the area trend: rings around the quarter's point.
+ALERT_COLORS: dict[str, str] = {"관심": "#E69F00", "경계": "#A8182A"}
+_ALERT_RANK = {"관심": 1, "경계": 2}
+
+
+def alert_quarters(alerts: pd.DataFrame | None, area_ids: Sequence[str], quarters: Sequence[str]) -> pd.DataFrame:
+    """The monthly alerts (`helpers.alerts` rows: month, area_id, level, signal) of `area_ids` by quarter of
+    `quarters`: area_id, quarter, level (the highest of its months), months (with an alert), signals."""
+    cols = ["area_id", "quarter", "level", "months", "signals"]
+    if alerts is None or alerts.empty:
+        return pd.DataFrame(columns=cols)
+    a = alerts[alerts["area_id"].astype(str).isin([str(x) for x in area_ids])]
+    a = a.assign(quarter=a["month"].map(quarter_of), _r=a["level"].map(_ALERT_RANK).fillna(0))
+    a = a[a["quarter"].isin(list(quarters))]
+    if a.empty:
+        return pd.DataFrame(columns=cols)
+    g = a.groupby(["area_id", "quarter"], sort=True)
+    out = g.agg(_r=("_r", "max"), months=("month", "nunique"), signals=("signal", "nunique")).reset_index()
+    out["level"] = out["_r"].map({v: k for k, v in _ALERT_RANK.items()})
+    return out[cols]
+
+
+def _draw_alert_rings(ax, marks: pd.DataFrame, points: dict[str, np.ndarray], window: list[str]) -> list:
+    """A ring in the level's colour around each area's point in a quarter with an alert (at the bottom of
+    the axes when the quarter has no value), and one legend entry per level shown."""
+    from matplotlib.lines import Line2D
+
+    pos = {q: i for i, q in enumerate(window)}
+    for r in marks.itertuples(index=False):
+        y = points.get(str(r.area_id))
+        if y is None or r.quarter not in pos:
+            continue
+        i = pos[r.quarter]
+        kw = {"marker": "o", "ms": 14, "mfc": "none", "mec": ALERT_COLORS.get(r.level, "#555555"), "mew": 2.4,
+              "ls": "none", "zorder": 4, "gid": "alert"}
+        if np.isnan(y[i]):
+            ax.plot([i], [0.03], transform=ax.get_xaxis_transform(), clip_on=False, **kw)
+        else:
+            ax.plot([i], [y[i]], **kw)
+    return [Line2D([], [], marker="o", ms=9, mfc="none", mec=ALERT_COLORS[lv], mew=2.2, ls="none",
+                   label=f"조기경보 {lv} (그 분기 중)") for lv in ALERT_COLORS if lv in set(marks["level"])]
+
+
 def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: str = "employees_yoy_pct",
                      quarters: Sequence[str] | None = None, ax=None, *, sido_code: str | None = None,
-                     province_line: bool | None = None, title: str | None = None):
+                     province_line: bool | None = None, title: str | None = None,
+                     alerts: pd.DataFrame | None = None):
     """`value` of each chosen area (one line each, colour + marker + dash, so it reads in grey) over
     `quarters`; the last value is written at each line's end. For rates and shares the whole province
     (`sido_code`) is added as a grey dotted line for comparison (`province_line` forces it on/off).
-    Units follow `AREA_INDICATORS` (payroll in 억원 and a lower bound: the contribution is capped)."""
+    Units follow `AREA_INDICATORS` (payroll in 억원 and a lower bound: the contribution is capped).
+    `alerts`: monthly early-warning rows (`helpers.alerts`); a quarter in which an area had one gets a ring
+    in the level's colour (관심 / 경계, the highest of the quarter's months) around its point."""
     ax = _new_ax(ax, (8, 4))
     label, kind = AREA_INDICATORS.get(value, (value, "count"))
     window = list(quarters) if quarters is not None else sorted(indicators["quarter"].unique())
@@ -212,8 +258,11 @@ def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
     prov = frame[frame["level"] == "province"]
     if len(prov):
         series.append((None, prov))
+    points: dict[str, np.ndarray] = {}
     for i, (uid, grp) in enumerate(series):
         y = grp.set_index("quarter")["value"].reindex(window).astype(float).to_numpy()
+        if uid is not None:
+            points[str(uid)] = y
         name = str(grp["unit_name"].iloc[0])
         if uid is None:
             style = {"color": "#555555", "ls": ":", "marker": "", "lw": 1.8}
@@ -233,7 +282,10 @@ def area_trend_chart(indicators: pd.DataFrame, area_ids: Sequence[str], value: s
     ax.set_ylabel(label.split(" (")[-1].rstrip(")") if " (" in label else label, fontsize=9)
     ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(tick))
     ax.set_title(title or label, loc="left", fontsize=11, fontweight="bold")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=min(len(series), 3), frameon=False)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += _draw_alert_rings(ax, alert_quarters(alerts, list(points), window), points, window)
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17),
+              ncol=min(len(handles), 3), frameon=False)
     return ax
 
 
