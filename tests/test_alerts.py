@@ -114,7 +114,7 @@ def test_a_seasonal_dip_a_little_deeper_than_the_one_earlier_year_alarms_only_be
     assert "members" not in set(churny["signal"])
     calm = month_alerts(build({m: month(m, 0) for m in MONTHS}), "2026-01")
     row = calm.set_index("signal").loc["members"]
-    assert row["value"] == pytest.approx(-3.5, abs=0.1) and "69명 적음: 취득·상실 잡음의 3.0배" in row["reason"]
+    assert row["value"] == pytest.approx(-3.5, abs=0.1) and "예년 흐름이면 약 1,760명이라 −3.4%; 취득·상실 잡음의 3.0배" in row["reason"]
 
 
 def test_a_workplace_in_its_first_month_billed_nothing_does_not_cut_payroll_per_member():

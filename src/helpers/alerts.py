@@ -407,8 +407,9 @@ def _members(wide, areas, ref, ok, p, want):
             v, th = MOM[i, j], p["momentum_pp"]
             rows.append(_row(m, a, "members", v, th, f"종사자 {k}개월 변화(계절 조정)", "%p", v <= sev * th,
                              f"종사자 최근 {k}개월 변화가 예년 같은 달들보다 {fmt_pp(v)} 낮음 ({fmt_int(EK[i, j])}명 → "
-                             f"{now}명, 예년 경로보다 {fmt_int(-v / 100 * EK[i, j])}명 적음"
-                             + (f": 취득·상실 잡음의 {-v / 100 * EK[i, j] / SD[i, j]:.1f}배" if SD[i, j] > 0 else "")
+                             f"{now}명, 예년 흐름이면 약 {fmt_int(EV[i, j] * np.exp(-v / 100))}명이라 "
+                             f"{fmt_pct(100 * np.expm1(v / 100))}"
+                             + (f"; 취득·상실 잡음의 {-v / 100 * EK[i, j] / SD[i, j]:.1f}배" if SD[i, j] > 0 else "")
                              + f", 기준 {fmt_pp(th)})"))
         elif pick[i, j] == 1:
             v, th = YOY[i, j], p["yoy_pct"]
