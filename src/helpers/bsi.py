@@ -128,7 +128,7 @@ def _area_row(ctx: BriefContext, r, agg: dict) -> str:
             f"{''.join(cells)}</tr>")
 
 
-def _named(label: str, items: list[str], limit: int = 40) -> str:
+def _named(label: str, items: list[str], limit: int = 12) -> str:
     """'label (n곳): A, B, … 외 k곳' as one paragraph, or '' when there is none."""
     if not items:
         return ""
@@ -167,7 +167,7 @@ def field_survey_html(ctx: BriefContext, outputs_dir: str | Path | None = None) 
     if fl.empty:
         return (_lead_html(ctx, survey_q, responses, aggs, set())
                 + "<p>이번 분기에는 주의 이상 단계로 제안된 밀집지역이 없습니다.</p>")
-    limit = int(ctx.params.get("brief", {}).get("survey_rows", 15))
+    limit = int(ctx.params.get("brief", {}).get("survey_rows", 10))
     by_area = {a["area_id"]: a for a in aggs.to_dict("records")}
     fl = with_sigungu(ctx, fl)
     n_of = fl["area_id"].map(lambda a: by_area[a]["n"] if a in by_area else 0)
