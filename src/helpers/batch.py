@@ -29,6 +29,7 @@ from helpers import codes
 from helpers.decisions import decisions_file
 from helpers.errors import UserError
 from helpers.files import digest, sha256_file, source_digest, write_atomic
+from helpers.history import stored_stage_facts
 from helpers.panel import DECISION_COLUMNS, Panel
 from helpers.params import Config, load_config
 from helpers.periods import check_quarter
@@ -254,16 +255,8 @@ def province_key(run: QuarterRun, sido_code: str) -> str:
         "decisions": dec[dec["area_id"].isin(areas)][DECISION_COLUMNS].to_dict("records"),
         "survey": survey_key(run.out_q.parent, sido_code, run.quarter),
         "notebook": _notebook_hash(run, "regional_monitoring.ipynb"), "code": source_digest(),
-        "versions": run.versions, "kernel": sys.executable, "history": _history_facts(run),
+        "versions": run.versions, "kernel": sys.executable, "history": stored_stage_facts(run.out_q.parent, run.quarter),
     })
-
-
-def _history_facts(run: QuarterRun) -> list[dict]:
-    """The stored stage tables of the quarters before this one that the brief's stage strip reads."""
-    from helpers.history import STRIP_QUARTERS, strip_quarters
-
-    paths = [run.out_q.parent / q / "stages.csv" for q in strip_quarters(run.quarter, STRIP_QUARTERS)[:-1]]
-    return [{"quarter": p.parent.name, "sha256": sha256_file(p)} for p in paths if p.is_file()]
 
 
 def _notebook_hash(run: QuarterRun, name: str) -> str:
@@ -602,38 +595,3 @@ def _params_as_used(run: QuarterRun) -> dict:
         except Exception as exc:  # noqa: BLE001
             out[s] = {"오류": _short_error(exc)}
     return out
-
-
-def cli_run(args) -> int:
-    manifest = run_quarter(args.quarter, args.provinces, args.raw_dir, args.areas, args.out, args.workers,
-                           force=getattr(args, "force", False))
-    out_q = load_config().path("outputs", args.out) / manifest["quarter"]
-    ok = [p for p in manifest["provinces"] if p["status"] == "ok"]
-    tag = " [합성(가상) 자료]" if manifest["synthetic"] else ""
-    print(f"{manifest['quarter']} 분기 일괄 실행 완료{tag}: {len(ok)}/{len(manifest['provinces'])}개 시도 성공, "
-          f"{manifest['seconds_total']:.1f}초")
-    for w in manifest.get("data_warnings", []):
-        print(f"  경고: {w}")
-    notes: dict[str, list[str]] = {}
-    for p in manifest["provinces"]:
-        for w in p.get("warnings", []):
-            notes.setdefault(w.split(" (")[0] if "Chromium 이 없습니다" in w else w, []).append(p["name"])
-    for w, names in notes.items():
-        print(f"  경고: {w}" + (f" — {len(names)}개 시도" if len(names) > 1 else f" — {names[0]}"))
-    print(f"  색인: {out_q / 'index.html'} (전체 분기 목록: {out_q.parent / 'index.html'})")
-    if (out_q / "stages.csv").is_file():
-        print(f"  위기단계 표: {out_q / 'stages.csv'}")
-    else:
-        print("  위기단계 표: 성공한 시도가 없어 만들지 않았습니다.")
-    if manifest.get("panel_reused"):
-        print("  지표 패널: 입력 변경 없음, 이전 계산 재사용")
-    this_run = set(manifest.get("parameters", {}))  # the provinces of this run (a partial run keeps the others)
-    for p in manifest["provinces"]:
-        if p.get("reused") and p["sido_code"] in this_run:
-            print(f"  {codes.SIDO_SHORT[p['sido_code']]}: 변경 없음, 이전 결과 재사용 (실행 {p['run_id']})")
-        elif p["sido_code"] in manifest["failed"] and p.get("stale"):
-            print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']}. 이전 실행({p['run_id']})의 결과를 그대로 두었습니다 "
-                  f"(실패한 노트북: {out_q / '.failed' / p['sido_code']})")
-        elif p["sido_code"] in manifest["failed"]:
-            print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']} (실행된 노트북: {out_q / p['sido_code']})")
-    return 1 if manifest["failed"] else 0

@@ -199,6 +199,46 @@ def cli_bulletin(args) -> int:
     return 1 if failed else 0
 
 
+def cli_run(args) -> int:
+    """`run`: the quarterly batch, then a Korean summary of what it wrote, reused and could not do."""
+    from helpers import codes
+    from helpers.batch import run_quarter
+    from helpers.params import load_config
+
+    manifest = run_quarter(args.quarter, args.provinces, args.raw_dir, args.areas, args.out, args.workers,
+                           force=getattr(args, "force", False))
+    out_q = load_config().path("outputs", args.out) / manifest["quarter"]
+    ok = [p for p in manifest["provinces"] if p["status"] == "ok"]
+    tag = " [합성(가상) 자료]" if manifest["synthetic"] else ""
+    print(f"{manifest['quarter']} 분기 일괄 실행 완료{tag}: {len(ok)}/{len(manifest['provinces'])}개 시도 성공, "
+          f"{manifest['seconds_total']:.1f}초")
+    for w in manifest.get("data_warnings", []):
+        print(f"  경고: {w}")
+    notes: dict[str, list[str]] = {}
+    for p in manifest["provinces"]:
+        for w in p.get("warnings", []):
+            notes.setdefault(w.split(" (")[0] if "Chromium 이 없습니다" in w else w, []).append(p["name"])
+    for w, names in notes.items():
+        print(f"  경고: {w}" + (f" — {len(names)}개 시도" if len(names) > 1 else f" — {names[0]}"))
+    print(f"  색인: {out_q / 'index.html'} (전체 분기 목록: {out_q.parent / 'index.html'})")
+    if (out_q / "stages.csv").is_file():
+        print(f"  위기단계 표: {out_q / 'stages.csv'}")
+    else:
+        print("  위기단계 표: 성공한 시도가 없어 만들지 않았습니다.")
+    if manifest.get("panel_reused"):
+        print("  지표 패널: 입력 변경 없음, 이전 계산 재사용")
+    this_run = set(manifest.get("parameters", {}))  # the provinces of this run (a partial run keeps the others)
+    for p in manifest["provinces"]:
+        if p.get("reused") and p["sido_code"] in this_run:
+            print(f"  {codes.SIDO_SHORT[p['sido_code']]}: 변경 없음, 이전 결과 재사용 (실행 {p['run_id']})")
+        elif p["sido_code"] in manifest["failed"] and p.get("stale"):
+            print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']}. 이전 실행({p['run_id']})의 결과를 그대로 두었습니다 "
+                  f"(실패한 노트북: {out_q / '.failed' / p['sido_code']})")
+        elif p["sido_code"] in manifest["failed"]:
+            print(f"  실패: {p['name']}({p['sido_code']}) — {p['error']} (실행된 노트북: {out_q / p['sido_code']})")
+    return 1 if manifest["failed"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -215,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "survey-import":
             from helpers.fieldsurvey import cli_survey_import as fn
         else:
-            from helpers.batch import cli_run as fn
+            fn = cli_run
         return int(fn(args) or 0)
     except UserError as e:
         print(f"오류: {e}", file=sys.stderr)

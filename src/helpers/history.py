@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.agenda import BriefContext, flagged_frame
-from helpers.files import write_atomic
+from helpers.files import sha256_file, write_atomic
 from helpers.periods import QUARTER_RE, quarter_label, shift_quarter
 
 STRIP_QUARTERS = 8
@@ -80,6 +80,13 @@ def stage_strip(ctx: BriefContext, outputs_dir: str | Path | None, area_ids: lis
             rows.append({"area_id": a, "quarter": q, "stage": stage, "source": source,
                          "decided_stage": decided.get((q, a), "")})
     return pd.DataFrame(rows, columns=["area_id", "quarter", "stage", "source", "decided_stage"])
+
+
+def stored_stage_facts(outputs_root: str | Path, quarter: str, n: int = STRIP_QUARTERS) -> list[dict]:
+    """The stored stage tables of the quarters before `quarter` that its stage strip reads (quarter and
+    SHA-256 of each present): part of a province's reuse key, so rerunning an earlier quarter refreshes it."""
+    paths = [Path(outputs_root) / q / "stages.csv" for q in strip_quarters(quarter, n)[:-1]]
+    return [{"quarter": p.parent.name, "sha256": sha256_file(p)} for p in paths if p.is_file()]
 
 
 def _outputs(ctx: BriefContext, outputs_dir: str | Path | None) -> Path | None:
